@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Prepares a Debian 12 host for this project's integration tests. Idempotent and safe to rerun:
+#   1. apt-get update   (only when something must be fetched; HOST_SETUP_FORCE_UPDATE=1 always runs it)
+#   2. apt-get install  the Debian packages below that are missing (--no-install-recommends)
+#   3. guest kernel     linux-image-amd64's kernel, unpacked with `apt-get download` + `dpkg -x` into
+#                       $GUEST_KERNEL_ROOT (default /var/cache/pulumi-qemu-vcpu/kernel) instead of installed:
+#                       installing it would pull initramfs-tools and run mkinitramfs (~16 s here) for nothing.
+#                       Skipped when a kernel with modules is already in /boot or there. test/guest/build.sh looks
+#                       in both places. HOST_SETUP_KERNEL=install installs the package instead; =skip skips;
+#                       HOST_SETUP_FORCE_KERNEL=1 re-downloads and unpacks even if a kernel is present.
+#   4. daemons          virtlogd and libvirtd started by hand (no systemd), each only if not running, then a
+#                       poll (with a deadline) until `virsh -c qemu:///system version` answers.
+# Prints the elapsed time of each phase.
+set -euo pipefail
+export LC_ALL=C DEBIAN_FRONTEND=noninteractive
+
+PKGS=(
+	# hypervisors: x86 (libvirt + raw QMP tests), ppc64 and s390x (firmware-only slot-rule tests under TCG)
+	qemu-system-x86 qemu-system-ppc qemu-system-misc qemu-system-data
+	# libvirt daemon (qemu driver) and virsh
+	libvirt-daemon-system libvirt-clients
+	# test guest build (test/guest/build.sh): agent, busybox, module deps, archive tools
+	qemu-guest-agent busybox-static kmod cpio xz-utils gzip zstd
+	# used by the scripts: flock (util-linux), pgrep (procps), apt keyring for test/guest/qemu10.sh
+	util-linux procps debian-archive-keyring
+)
+KERNEL_MODE=${HOST_SETUP_KERNEL:-extract}
+KROOT=${GUEST_KERNEL_ROOT:-/var/cache/pulumi-qemu-vcpu/kernel}
+URI=qemu:///system
+
+T_ALL=$(date +%s%N)
+ms() { echo "$(( ($(date +%s%N) - $1) / 1000000 ))"; }
+say() { echo "host-setup: $*"; }
+die() { echo "host-setup: ERROR: $*" >&2; exit 1; }
+
+SUDO=()
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null || die "must run as root (or with sudo available)"
+	SUDO=(sudo -E)
+fi
+
+# ------------------------------------------------------------------ what is missing
+installed() { dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null | grep -q '^ii'; }
+missing=()
+for p in "${PKGS[@]}"; do installed "$p" || missing+=("$p"); done
+
+kernel_available() { # a vmlinuz with its modules in / or in $KROOT (what build.sh accepts)
+	local root v k
+	for root in "" "$KROOT"; do
+		for v in "$root"/boot/vmlinuz-*; do
+			[ -f "$v" ] || continue
+			k=${v##*/vmlinuz-}
+			if [ -d "$root/lib/modules/$k/kernel" ] || [ -d "$root/usr/lib/modules/$k/kernel" ]; then return 0; fi
+		done
+	done
+	return 1
+}
+need_kernel=0
+case "$KERNEL_MODE" in
+	extract) if [ "${HOST_SETUP_FORCE_KERNEL:-0}" = 1 ] || ! kernel_available; then need_kernel=1; fi ;;
+	install) installed linux-image-amd64 || missing+=(linux-image-amd64) ;;
+	skip) ;;
+	*) die "HOST_SETUP_KERNEL must be extract, install or skip" ;;
+esac
+
+# ------------------------------------------------------------------ 1. apt-get update
+t=$(date +%s%N)
+if [ ${#missing[@]} -gt 0 ] || [ $need_kernel = 1 ] || [ "${HOST_SETUP_FORCE_UPDATE:-0}" = 1 ]; then
+	"${SUDO[@]}" apt-get update -qq
+	say "phase apt-get update: $(ms "$t") ms"
+else
+	say "phase apt-get update: skipped (nothing to fetch) $(ms "$t") ms"
+fi
+
+# ------------------------------------------------------------------ 2. apt-get install
+t=$(date +%s%N)
+if [ ${#missing[@]} -gt 0 ]; then
+	say "installing: ${missing[*]}"
+	"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/host-setup-apt.log 2>&1 || {
+		tail -n 40 /tmp/host-setup-apt.log >&2
+		die "apt-get install failed (full log: /tmp/host-setup-apt.log)"
+	}
+	for p in "${missing[@]}"; do installed "$p" || die "package $p is still not installed"; done
+	say "phase apt-get install (${#missing[@]} packages): $(ms "$t") ms"
+else
+	say "phase apt-get install: all ${#PKGS[@]} packages present $(ms "$t") ms"
+fi
+
+# ------------------------------------------------------------------ 3. guest kernel (unpacked, not installed)
+t=$(date +%s%N)
+if [ $need_kernel = 1 ]; then
+	kpkg=$(apt-cache depends --important linux-image-amd64 2>/dev/null | awk '$1 == "Depends:" { print $2; exit }')
+	[ -n "$kpkg" ] || die "cannot resolve linux-image-amd64 to a kernel package (apt-cache depends)"
+	tmp=$(mktemp -d)
+	chown _apt "$tmp" 2>/dev/null || true
+	(cd "$tmp" && "${SUDO[@]}" apt-get download -qq "$kpkg") || die "apt-get download $kpkg failed"
+	deb=$(ls "$tmp"/*.deb)
+	"${SUDO[@]}" rm -rf "$KROOT.new"
+	"${SUDO[@]}" mkdir -p "$KROOT.new"
+	"${SUDO[@]}" dpkg -x "$deb" "$KROOT.new"
+	kver=$(cd "$KROOT.new/boot" && ls vmlinuz-* | head -n1 | sed 's/^vmlinuz-//')
+	[ -n "$kver" ] || die "$deb has no /boot/vmlinuz-*"
+	if [ -d "$KROOT.new/lib/modules/$kver" ]; then base=$KROOT.new; else base=$KROOT.new/usr; fi
+	"${SUDO[@]}" depmod -b "$base" "$kver" # an unpacked package has no modules.dep
+	dpkg-deb -f "$deb" Package Version | "${SUDO[@]}" tee "$KROOT.new/PACKAGE" >/dev/null
+	"${SUDO[@]}" rm -rf "$KROOT"
+	"${SUDO[@]}" mv "$KROOT.new" "$KROOT"
+	"${SUDO[@]}" chmod 0755 "$KROOT"
+	rm -rf "$tmp"
+	say "phase guest kernel: $kpkg ($kver) unpacked into $KROOT: $(ms "$t") ms"
+else
+	say "phase guest kernel: present (mode $KERNEL_MODE) $(ms "$t") ms"
+fi
+
+# ------------------------------------------------------------------ 4. virtlogd + libvirtd without systemd
+t=$(date +%s%N)
+running() { # running NAME: pid file with a live process of that name, else any process of that exact name
+	local pid
+	if [ -r "/run/$1.pid" ]; then
+		pid=$(cat "/run/$1.pid" 2>/dev/null || true)
+		if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ]; then return 0; fi
+	fi
+	pgrep -x "$1" >/dev/null
+}
+"${SUDO[@]}" mkdir -p /var/log/libvirt/qemu /run/libvirt /var/lib/libvirt/qemu /var/cache/libvirt
+started=()
+for d in virtlogd libvirtd; do
+	if running "$d"; then continue; fi
+	command -v "$d" >/dev/null || die "$d not found (package libvirt-daemon / libvirt-daemon-system)"
+	"${SUDO[@]}" "$d" -d
+	started+=("$d")
+done
+deadline=$(( $(date +%s) + 30 ))
+until out=$("${SUDO[@]}" virsh -c "$URI" version 2>&1); do
+	if [ "$(date +%s)" -ge "$deadline" ]; then
+		die "libvirtd did not answer on /run/libvirt/libvirt-sock within 30 s: $out"
+	fi
+	sleep 0.1
+done
+say "phase daemons: ${started[*]:-none} started, libvirt answers ($(grep -m1 'Running hypervisor' <<<"$out" | sed 's/^ *//')): $(ms "$t") ms"
+
+say "done in $(ms "$T_ALL") ms"

@@ -1,0 +1,100 @@
+/**
+ * The executor: walks a plan's steps in order against a {@link Hypervisor}, logs each step
+ * with its duration, and re-reads the live state at the end. On any failure it re-reads the
+ * state and throws an {@link ApplyError} carrying what was read, never a guess.
+ */
+import { ApplyError, ProviderError, describeCause } from "../errors";
+import { describeStep, type Step } from "../plan";
+import type { GuestAgentMode, LiveState, Timeouts } from "../spec";
+import { offlineInGuest, onlineInGuest } from "./guest";
+import type { Hypervisor, Logger } from "./ports";
+
+/** Settings the executor needs from the checked inputs. */
+export interface ExecuteOptions {
+  readonly timeouts: Timeouts;
+  readonly guestAgent: GuestAgentMode;
+  /** Prefix of every log line (resource/VM name). */
+  readonly label: string;
+  readonly log: Logger;
+}
+
+/** One executed step and how long it took. */
+export interface StepTiming {
+  readonly step: Step;
+  readonly ms: number;
+}
+
+/** Result of {@link execute}: the state read afterwards and the step timings. */
+export interface ExecuteResult {
+  readonly live: LiveState;
+  readonly timings: readonly StepTiming[];
+}
+
+const deadlineIn = (seconds: number) => Date.now() + seconds * 1000;
+
+function requireGuest(hv: Hypervisor) {
+  const guest = hv.guest();
+  if (!guest) throw new ProviderError("AGENT_UNAVAILABLE", "the VM has no qemu-guest-agent channel");
+  return guest;
+}
+
+/** Runs one step; resolves false only for a waitForAgent whose agent never answered. */
+async function runStep(hv: Hypervisor, step: Step, opts: ExecuteOptions): Promise<boolean | void> {
+  const t = opts.timeouts;
+  switch (step.kind) {
+    case "hotAdd":
+      return hv.hotAdd(step);
+    case "unplug": {
+      const outcome = await hv.unplug(step, deadlineIn(t.unplugSeconds));
+      if (!outcome.removed) {
+        throw new ProviderError("UNPLUG_NOT_CONFIRMED", `unplug of vCPU ${step.vcpuIds.join(",")} not confirmed within ${t.unplugSeconds} s: ${outcome.detail}`);
+      }
+      if (outcome.libvirtTimedOut) opts.log(`${opts.label}: libvirt reported a timeout, but QEMU confirms vCPU ${step.vcpuIds.join(",")} is gone (${outcome.detail})`);
+      return;
+    }
+    case "onlineInGuest":
+      await onlineInGuest(requireGuest(hv), step.expectedOnline, deadlineIn(t.agentSeconds));
+      return;
+    case "offlineInGuest":
+      await offlineInGuest(requireGuest(hv), step.count);
+      return;
+    case "setConfigVcpus":
+      return hv.setConfigVcpus(step.vcpus);
+    case "defineConfig":
+      return hv.defineConfig(step);
+    case "restart":
+      return hv.restart(deadlineIn(t.shutdownSeconds));
+    case "waitForAgent": {
+      const ok = await hv.waitForAgent(deadlineIn(t.agentSeconds));
+      if (!ok && step.required) throw new ProviderError("AGENT_UNAVAILABLE", `qemu-guest-agent did not answer within ${t.agentSeconds} s after the start`);
+      if (!ok) opts.log(`${opts.label}: qemu-guest-agent did not answer within ${t.agentSeconds} s; guest CPUs not checked`);
+      return ok;
+    }
+  }
+}
+
+/** True when a later onlineInGuest step can't run because the agent never came back. */
+function skipGuestStep(hv: Hypervisor, step: Step, agentAnswered: boolean): boolean {
+  return step.kind === "onlineInGuest" && (!agentAnswered || hv.guest() === undefined);
+}
+
+/** Runs `steps` in order; see the module comment for the failure contract. */
+export async function execute(hv: Hypervisor, steps: readonly Step[], opts: ExecuteOptions): Promise<ExecuteResult> {
+  const timings: StepTiming[] = [];
+  let agentAnswered = true;
+  for (const step of steps) {
+    if (skipGuestStep(hv, step, agentAnswered) && opts.guestAgent !== "required") continue;
+    const started = Date.now();
+    try {
+      if ((await runStep(hv, step, opts)) === false) agentAnswered = false;
+    } catch (err) {
+      const live = await hv.read().catch(() => undefined);
+      const code = err instanceof ProviderError ? err.code : "STEP_FAILED";
+      throw new ApplyError(code, `${opts.label}: ${describeStep(step)} failed: ${describeCause(err)}`, step, live, { cause: err });
+    }
+    const ms = Date.now() - started;
+    timings.push({ step, ms });
+    opts.log(`${opts.label}: ${describeStep(step)}: done in ${ms} ms`);
+  }
+  return { live: await hv.read(), timings };
+}

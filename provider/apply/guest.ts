@@ -1,0 +1,66 @@
+/**
+ * Guest-side CPU onlining/offlining through qemu-guest-agent. Hot-added CPUs start offline
+ * in a guest without an auto-online udev rule; `guest-set-vcpus` stops at the first failing
+ * entry and returns how many it applied, so every call's count is compared.
+ */
+import { ProviderError } from "../errors";
+import type { GuestCpu, GuestPort } from "./ports";
+import { pollUntil } from "./poll";
+
+const list = (cpus: readonly GuestCpu[]) => cpus.map((c) => c.logicalId).join(",") || "none";
+
+/** Waits until the guest sees `expected` CPUs, onlines every offline one, and verifies. */
+export async function onlineInGuest(guest: GuestPort, expected: number, deadline: number): Promise<GuestCpu[]> {
+  const seen = await pollUntil(async () => {
+    const cpus = await guest.getVcpus();
+    return cpus.length >= expected ? cpus : undefined;
+  }, deadline);
+  if (!seen) {
+    const now = await guest.getVcpus();
+    throw new ProviderError("GUEST_ONLINE_INCOMPLETE", `the guest sees ${now.length} CPU(s) (${list(now)}), expected ${expected}, before the agent timeout`);
+  }
+  const offline = seen.filter((c) => !c.online);
+  if (offline.length) {
+    const applied = await guest.setVcpus(offline.map((c) => ({ logicalId: c.logicalId, online: true })));
+    if (applied < offline.length) {
+      throw new ProviderError(
+        "GUEST_ONLINE_INCOMPLETE",
+        `guest-set-vcpus onlined ${applied} of ${offline.length} CPU(s); CPU ${offline[applied]!.logicalId} failed and later ones were not tried`,
+      );
+    }
+  }
+  const after = await guest.getVcpus();
+  const online = after.filter((c) => c.online);
+  if (online.length < expected) {
+    throw new ProviderError("GUEST_ONLINE_INCOMPLETE", `the guest has ${online.length} CPU(s) online (${list(online)}), expected ${expected}`);
+  }
+  return after;
+}
+
+/**
+ * Takes the `count` highest-numbered CPUs out of use before an unplug: the guest numbers
+ * hot-added CPUs after the boot ones, so these are the most recently plugged — the ones
+ * unplug (LIFO) removes. Those already offline stay so; the online ones are offlined. If one
+ * of them can't be offlined, nothing is offlined and nothing may be unplugged.
+ */
+export async function offlineInGuest(guest: GuestPort, count: number): Promise<GuestCpu[]> {
+  const cpus = await guest.getVcpus();
+  const leaving = [...cpus].sort((a, b) => b.logicalId - a.logicalId).slice(0, count);
+  const toOffline = leaving.filter((c) => c.online);
+  const stuck = toOffline.filter((c) => !c.canOffline || c.logicalId === 0);
+  if (leaving.length < count || stuck.length) {
+    throw new ProviderError(
+      "GUEST_OFFLINE_REFUSED",
+      `the guest can't offline CPU(s) ${list(stuck.length ? stuck : leaving)} (can-offline is false, or the guest has fewer than ${count} CPUs); nothing was unplugged`,
+    );
+  }
+  if (!toOffline.length) return cpus;
+  const applied = await guest.setVcpus(toOffline.map((c) => ({ logicalId: c.logicalId, online: false })));
+  if (applied < toOffline.length) {
+    throw new ProviderError(
+      "GUEST_OFFLINE_REFUSED",
+      `guest-set-vcpus offlined ${applied} of ${toOffline.length} CPU(s); CPU ${toOffline[applied]!.logicalId} refused; nothing was unplugged`,
+    );
+  }
+  return guest.getVcpus();
+}

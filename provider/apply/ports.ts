@@ -1,0 +1,56 @@
+/**
+ * The narrow interfaces the executor needs. The libvirt and QMP backends implement them;
+ * the executor knows nothing of sockets or protocols.
+ */
+import type { LiveState } from "../spec";
+import type { DefineConfigStep, HotAddStep, UnplugStep } from "../plan";
+
+/** One CPU as the guest sees it (qemu-guest-agent `GuestLogicalProcessor`). */
+export interface GuestCpu {
+  readonly logicalId: number;
+  readonly online: boolean;
+  readonly canOffline: boolean;
+}
+
+/** The guest agent, as far as apply needs it. */
+export interface GuestPort {
+  /** All logical CPUs present in the guest, sorted by logical id. */
+  getVcpus(): Promise<GuestCpu[]>;
+  /** Online/offline CPUs; returns how many entries were applied (stops at the first failure). */
+  setVcpus(changes: readonly { logicalId: number; online: boolean }[]): Promise<number>;
+}
+
+/** Outcome of one unplug, judged from QEMU's own view (and libvirt's, where there is one). */
+export interface UnplugOutcome {
+  /** QEMU no longer has the entity plugged. */
+  readonly removed: boolean;
+  /** libvirt reported its 5 s timeout (VIR_ERR_OPERATION_TIMEOUT): the result was unknown to it. */
+  readonly libvirtTimedOut: boolean;
+  /** What was observed, for messages. */
+  readonly detail: string;
+}
+
+/** A VM reached through one connection. */
+export interface Hypervisor {
+  /** Reads the whole live state (libvirt config + live QEMU + guest agent). */
+  read(): Promise<LiveState>;
+  /** Plugs one hotpluggable entity. */
+  hotAdd(step: HotAddStep): Promise<void>;
+  /** Unplugs one entity and waits (until `deadline`, epoch ms) for QEMU to confirm. */
+  unplug(step: UnplugStep, deadline: number): Promise<UnplugOutcome>;
+  /** Sets the vCPU count of the persistent definition. */
+  setConfigVcpus(vcpus: number): Promise<void>;
+  /** Rewrites the CPU part of the persistent definition. */
+  defineConfig(step: DefineConfigStep): Promise<void>;
+  /** Graceful shutdown (until `deadline`), then start. */
+  restart(deadline: number): Promise<void>;
+  /** Waits until the guest agent answers or `deadline`; true when it answered. */
+  waitForAgent(deadline: number): Promise<boolean>;
+  /** The guest agent, or undefined when the VM has none configured. */
+  guest(): GuestPort | undefined;
+  /** Releases the connection. */
+  close(): Promise<void>;
+}
+
+/** Progress messages (shown as `pulumi up` diagnostics). */
+export type Logger = (message: string) => void;

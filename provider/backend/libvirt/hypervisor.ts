@@ -1,0 +1,173 @@
+/**
+ * The libvirt backend: a {@link Hypervisor} over one libvirt connection and one domain.
+ * Hot-add/unplug one entity at a time with `virDomainSetVcpu`, judge unplug completion from
+ * QEMU's own slot view (libvirt's "vcpu unplug request timed out", code 68, means unknown),
+ * rewrite the definition for cold changes, restart gracefully for `coldChanges: "restart"`.
+ */
+import {
+  AFFECT_LIVE,
+  EVENT_ID_LIFECYCLE,
+  EVENT_STOPPED,
+  LibvirtClient,
+  SHUTOFF,
+  VCPU_CONFIG,
+  XML_INACTIVE,
+  XML_SECURE,
+  formatCpuList,
+  isNoDomain,
+  isOperationTimeout,
+  type DomainEvent,
+  type DomainRef,
+  type Dialer,
+} from "../../libvirt";
+import { ProviderError } from "../../errors";
+import { pollUntil, type GuestPort, type Hypervisor, type UnplugOutcome } from "../../apply";
+import type { DefineConfigStep, HotAddStep, UnplugStep } from "../../plan";
+import { entitySize, machineFamily, type LiveState } from "../../spec";
+import { readDomainCpu, rewriteCpuDefinition } from "./domain-xml";
+import { LibvirtGuest } from "./guest";
+import { queryHotpluggableCpus } from "./qemu";
+import { readDomain, topologyOf, type Versions } from "./read";
+import { qemuVcpus } from "../slots";
+
+/** How to open a {@link LibvirtHypervisor}. */
+export interface LibvirtTarget {
+  readonly uri: string;
+  readonly domain: string;
+  /** Use the guest agent at all (`guestAgent` not "off"). */
+  readonly useAgent: boolean;
+  /** Test seam: dial something else than the URI's socket. */
+  readonly dialer?: Dialer;
+}
+
+/** {@link Hypervisor} over libvirt. */
+export class LibvirtHypervisor implements Hypervisor {
+  private constructor(
+    private readonly client: LibvirtClient,
+    private dom: DomainRef,
+    private readonly versions: Versions,
+    private readonly useAgent: boolean,
+  ) {}
+
+  /** Connects and looks the domain up; VM_NOT_FOUND when it does not exist. */
+  static async open(target: LibvirtTarget): Promise<LibvirtHypervisor> {
+    let client: LibvirtClient;
+    try {
+      client = await LibvirtClient.connect({ uri: target.uri, ...(target.dialer ? { dialer: target.dialer } : {}) });
+    } catch (err) {
+      throw new ProviderError("CONNECTION_FAILED", `can't connect to libvirt at ${target.uri}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      const [dom, libvirt, qemu] = await Promise.all([
+        client.domainLookupByName(target.domain),
+        client.connectGetLibVersion(),
+        client.connectGetVersion(),
+      ]);
+      return new LibvirtHypervisor(client, dom, { libvirt, qemu }, target.useAgent);
+    } catch (err) {
+      await client.close().catch(() => undefined);
+      if (isNoDomain(err)) throw new ProviderError("VM_NOT_FOUND", `libvirt domain "${target.domain}" does not exist at ${target.uri}`, { cause: err });
+      throw err;
+    }
+  }
+
+  read(): Promise<LiveState> {
+    return readDomain(this.client, this.dom, this.versions, this.useAgent);
+  }
+
+  async hotAdd(step: HotAddStep): Promise<void> {
+    await this.client.domainSetVcpu(this.dom, formatCpuList(step.vcpuIds), true, AFFECT_LIVE);
+  }
+
+  async unplug(step: UnplugStep, deadline: number): Promise<UnplugOutcome> {
+    let libvirtTimedOut = false;
+    try {
+      await this.client.domainSetVcpu(this.dom, formatCpuList(step.vcpuIds), false, AFFECT_LIVE);
+    } catch (err) {
+      if (!isOperationTimeout(err)) throw err;
+      libvirtTimedOut = true; // unknown, not failed: ask QEMU
+    }
+    const gone = await pollUntil(async () => ((await this.slotFree(step)) ? true : undefined), deadline, 250);
+    const detail = gone
+      ? `QEMU's query-hotpluggable-cpus shows the slot free${libvirtTimedOut ? "; libvirt timed out waiting for DEVICE_DELETED and may still list it" : ""}`
+      : `QEMU still lists vCPU ${step.vcpuIds.join(",")} as plugged (the guest did not finish the ACPI eject)`;
+    return { removed: gone === true, libvirtTimedOut, detail };
+  }
+
+  /** True when QEMU no longer has any of the step's vCPUs plugged. */
+  private async slotFree(step: UnplugStep): Promise<boolean> {
+    const [qemu, xml] = await Promise.all([queryHotpluggableCpus(this.client, this.dom), this.client.domainGetXmlDesc(this.dom, 0)]);
+    const facts = readDomainCpu(xml);
+    const plugged = qemuVcpus(facts.arch, qemu, topologyOf(facts, qemu)).filter((v) => v.enabled).map((v) => v.id);
+    return !step.vcpuIds.some((id) => plugged.includes(id));
+  }
+
+  async setConfigVcpus(vcpus: number): Promise<void> {
+    await this.client.domainSetVcpusFlags(this.dom, vcpus, VCPU_CONFIG);
+  }
+
+  async defineConfig(step: DefineConfigStep): Promise<void> {
+    const xml = await this.client.domainGetXmlDesc(this.dom, XML_INACTIVE | XML_SECURE);
+    const facts = readDomainCpu(xml);
+    const machine = step.config.machine ?? facts.machine;
+    const family = machineFamily(machine);
+    const threads = (step.config.topology ?? topologyOf(facts)).threads;
+    const rewritten = rewriteCpuDefinition(xml, {
+      maxVcpus: step.config.maxVcpus,
+      vcpus: step.config.vcpus,
+      topology: step.config.topology,
+      machine: step.config.machine,
+      entitySize: family ? entitySize(family, threads) : 1,
+    });
+    this.dom = await this.client.domainDefineXmlFlags(rewritten, 1 /* VIR_DOMAIN_DEFINE_VALIDATE */);
+  }
+
+  async restart(deadline: number): Promise<void> {
+    await this.client.domainShutdownFlags(this.dom, 0);
+    if (!(await this.waitForShutoff(deadline))) {
+      throw new ProviderError(
+        "SHUTDOWN_TIMEOUT",
+        "the guest did not shut down within timeouts.shutdownSeconds; it is still running and the definition holds the new values (restartPending)",
+      );
+    }
+    await this.client.domainCreate(this.dom);
+    this.dom = await this.client.domainLookupByUuid(this.dom.uuid);
+  }
+
+  /** Waits for the lifecycle STOPPED event (with a slow state poll as a fallback). */
+  private async waitForShutoff(deadline: number): Promise<boolean> {
+    let stopped = false;
+    const onEvent = (e: DomainEvent) => {
+      if (e.kind === "lifecycle" && e.dom.uuid === this.dom.uuid && e.event === EVENT_STOPPED) stopped = true;
+    };
+    this.client.on("domainEvent", onEvent);
+    const callback = await this.client.domainEventCallbackRegisterAny(EVENT_ID_LIFECYCLE, this.dom);
+    try {
+      const probe = async () => (stopped || (await this.client.domainGetState(this.dom)).state === SHUTOFF ? true : undefined);
+      return (await pollUntil(probe, deadline, 200)) === true;
+    } finally {
+      this.client.off("domainEvent", onEvent);
+      await this.client.domainEventCallbackDeregisterAny(callback).catch(() => undefined);
+    }
+  }
+
+  async waitForAgent(deadline: number): Promise<boolean> {
+    const ok = await pollUntil(async () => {
+      try {
+        await this.client.domainGetGuestVcpus(this.dom);
+        return true;
+      } catch {
+        return undefined;
+      }
+    }, deadline);
+    return ok === true;
+  }
+
+  guest(): GuestPort | undefined {
+    return this.useAgent ? new LibvirtGuest(this.client, this.dom) : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Reads one domain's live state through libvirt: state, live and persistent XML, QEMU's
+ * own slot view (`query-hotpluggable-cpus` through libvirt's QEMU monitor command) and the
+ * guest's view (`virDomainGetGuestVcpus`), issued together on one connection.
+ */
+import {
+  BLOCKED,
+  CRASHED,
+  NOSTATE,
+  PAUSED,
+  PMSUSPENDED,
+  RUNNING,
+  SHUTDOWN,
+  SHUTOFF,
+  XML_INACTIVE,
+  isAgentNotConfigured,
+  type DomainRef,
+  type LibvirtClient,
+} from "../../libvirt";
+import type { AgentStatus, ConfigCpus, GuestView, LiveState, RunState, Topology } from "../../spec";
+import { inferTopology, mergeSlots, type QemuSlot } from "../slots";
+import { readDomainCpu, type DomainCpuFacts } from "./domain-xml";
+import { queryHotpluggableCpus } from "./qemu";
+
+const RUN_STATES: Record<number, RunState> = {
+  [NOSTATE]: "unknown",
+  [RUNNING]: "running",
+  [BLOCKED]: "blocked",
+  [PAUSED]: "paused",
+  [SHUTDOWN]: "shutdown",
+  [SHUTOFF]: "shutoff",
+  [CRASHED]: "crashed",
+  [PMSUSPENDED]: "pmsuspended",
+};
+
+/** States in which a QEMU process exists and its vCPUs can be read and changed. */
+const ACTIVE: ReadonlySet<RunState> = new Set(["running", "blocked", "paused", "shutdown", "pmsuspended"]);
+
+/**
+ * Topology of a definition. Without `<topology>` libvirt passes none to QEMU, which picks
+ * one (cores first for machine types ≥ 6.2): read it from QEMU's slots when running,
+ * else assume one socket of `maxVcpus` cores.
+ */
+export function topologyOf(f: DomainCpuFacts, qemu?: readonly QemuSlot[]): Topology {
+  if (f.topology) return f.topology;
+  return qemu?.length ? inferTopology(qemu) : { sockets: 1, dies: 1, cores: f.maxVcpus, threads: 1 };
+}
+
+function configOf(f: DomainCpuFacts): ConfigCpus {
+  return { maxVcpus: f.maxVcpus, vcpus: f.currentVcpus, topology: topologyOf(f), machine: f.machine };
+}
+
+/** What the guest agent looked like during a read. */
+export interface AgentRead {
+  readonly status: AgentStatus;
+  readonly guest: GuestView | undefined;
+}
+
+/** Reads the guest's CPUs through libvirt; never throws for an absent/silent agent. */
+export async function readGuest(client: LibvirtClient, dom: DomainRef, facts: DomainCpuFacts, useAgent: boolean): Promise<AgentRead> {
+  if (!useAgent) return { status: "off", guest: undefined };
+  if (!facts.agentChannel) return { status: "not-configured", guest: undefined };
+  try {
+    const g = await client.domainGetGuestVcpus(dom);
+    return { status: "connected", guest: { present: g.vcpus, online: g.online, offlinable: g.offlinable } };
+  } catch (err) {
+    if (isAgentNotConfigured(err)) return { status: "not-configured", guest: undefined };
+    return { status: "unavailable", guest: undefined };
+  }
+}
+
+/** Versions, read once per connection. */
+export interface Versions {
+  readonly libvirt: string;
+  readonly qemu: string;
+}
+
+/** Reads the whole live state of `dom`. */
+export async function readDomain(
+  client: LibvirtClient,
+  dom: DomainRef,
+  versions: Versions,
+  useAgent: boolean,
+): Promise<LiveState> {
+  const [st, liveXml, persistent] = await Promise.all([
+    client.domainGetState(dom),
+    client.domainGetXmlDesc(dom, 0),
+    client.domainIsPersistent(dom),
+  ]);
+  const state = RUN_STATES[st.state] ?? "unknown";
+  const facts = readDomainCpu(liveXml);
+  const active = ACTIVE.has(state);
+  const [configXml, qemu, agent] = await Promise.all([
+    persistent ? client.domainGetXmlDesc(dom, XML_INACTIVE) : Promise.resolve(undefined),
+    active ? queryHotpluggableCpus(client, dom) : Promise.resolve<QemuSlot[]>([]),
+    active && state !== "paused" ? readGuest(client, dom, facts, useAgent) : Promise.resolve<AgentRead>({ status: useAgent ? "unavailable" : "off", guest: undefined }),
+  ]);
+  const config = configXml === undefined ? undefined : configOf(readDomainCpu(configXml));
+  const base = {
+    backend: "libvirt" as const, name: facts.name, uuid: facts.uuid, state, arch: facts.arch,
+    config, agent: agent.status, guest: agent.guest, acpi: facts.acpi,
+    libvirtVersion: versions.libvirt, qemuVersion: versions.qemu,
+  };
+  if (!active) return { ...base, running: undefined, disagreements: [] };
+  const topology = topologyOf(facts, qemu);
+  const merged = mergeSlots(facts.arch, qemu, topology, facts.vcpus);
+  const plugged = merged.slots.filter((s) => s.enabled).length;
+  return {
+    ...base,
+    running: { maxVcpus: facts.maxVcpus, topology, machine: facts.machine, vcpus: plugged, libvirtVcpus: facts.currentVcpus, slots: merged.slots },
+    disagreements: merged.disagreements,
+  };
+}

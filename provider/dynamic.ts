@@ -1,0 +1,101 @@
+/**
+ * The Pulumi dynamic provider for `VmCpu`: thin, stateless glue between Pulumi's
+ * check/diff/create/read/update/delete and the spec, plan and backends. Opens one
+ * connection per operation. Runs inside Pulumi's dynamic-provider host, so it logs to
+ * stdout (shown by `pulumi up` as info diagnostics) with the resource name in each line.
+ */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { withHypervisor, resourceId } from "./connect";
+import { converge } from "./converge";
+import { ApplyError, ProviderError } from "./errors";
+import { decide } from "./plan";
+import {
+  VmCpuOutputs,
+  checkInputs,
+  containsUnknown,
+  inputsFromOutputs,
+  parseInputs,
+  toOutputs,
+  type VmCpuInputs,
+} from "./spec";
+
+type Props = Record<string, unknown>;
+
+/** `VmCpu <name>` for log lines and messages. */
+function labelOf(props: Props): string {
+  const name = typeof props["__label"] === "string" ? props["__label"] : undefined;
+  const lv = props["libvirt"] as { domain?: string } | undefined;
+  return `VmCpu ${name ?? lv?.domain ?? "?"}`;
+}
+
+const log = (message: string) => console.log(message);
+
+/** Rethrows an apply failure so Pulumi records the state read afterwards (partial update). */
+function partial(err: ApplyError, id: string, desired: VmCpuInputs, name: string | undefined): never {
+  if (err.live) {
+    const failure = err as ApplyError & { id?: string; properties?: Props; reasons?: string[] };
+    failure.id = id;
+    failure.properties = toOutputs(err.live, desired, name);
+    failure.reasons = [err.message];
+  }
+  throw err;
+}
+
+async function apply(props: Props, id: string | undefined): Promise<{ id: string; outs: VmCpuOutputs }> {
+  const desired = parseInputs(props);
+  const name = typeof props["__label"] === "string" ? props["__label"] : undefined;
+  return withHypervisor(desired, async (hv) => {
+    try {
+      const { live } = await converge(hv, desired, labelOf(props), log);
+      return { id: id ?? resourceId(desired, live.uuid), outs: toOutputs(live, desired, name) };
+    } catch (err) {
+      if (err instanceof ApplyError && err.live) partial(err, id ?? resourceId(desired, err.live.uuid), desired, name);
+      throw err;
+    }
+  });
+}
+
+/** The `VmCpu` resource provider (the object Pulumi's dynamic-provider host calls). */
+export const provider: dynamic.ResourceProvider = {
+  async check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
+    const { inputs, failures } = checkInputs(olds, news);
+    return { inputs, failures };
+  },
+
+  async diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
+    const stored = VmCpuOutputs.safeParse(olds);
+    if (!stored.success || containsUnknown(news)) return { changes: true };
+    const decision = decide(stored.data, parseInputs(news));
+    const label = labelOf(news);
+    if (decision.refusal) throw new ProviderError("COLD_CHANGE_REFUSED", decision.refusal);
+    for (const line of decision.summary) log(`${label}: preview: ${line}`);
+    return { changes: decision.changes, replaces: [...decision.replaces], deleteBeforeReplace: false };
+  },
+
+  async create(inputs: Props): Promise<dynamic.CreateResult> {
+    return apply(inputs, undefined);
+  },
+
+  async update(id: string, _olds: Props, news: Props): Promise<dynamic.UpdateResult> {
+    const { outs } = await apply(news, id);
+    return { outs };
+  },
+
+  async read(id: string, props?: Props): Promise<dynamic.ReadResult> {
+    const stored = VmCpuOutputs.parse(props ?? {});
+    const settings = parseInputs({ ...inputsFromOutputs(stored) });
+    try {
+      return await withHypervisor(settings, async (hv) => {
+        const outs = toOutputs(await hv.read(), settings, stored.__label);
+        return { id, props: { ...outs, declared: stored.declared }, inputs: inputsFromOutputs(outs) };
+      });
+    } catch (err) {
+      if (err instanceof ProviderError && err.code === "VM_NOT_FOUND") return { id: "", props: {} };
+      throw err;
+    }
+  },
+
+  async delete(): Promise<void> {
+    // Deleting a VmCpu leaves the VM as it is: the resource only manages its CPUs.
+  },
+};

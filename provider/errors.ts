@@ -1,0 +1,59 @@
+/**
+ * Provider errors: typed data with a stable `code`, the cause kept, and — once anything
+ * may have changed on the VM — the live state read afterwards (never a guess).
+ */
+import type { LiveState } from "./spec";
+import type { Step } from "./plan";
+
+/** Stable discriminants of {@link ProviderError}. */
+export type ProviderErrorCode =
+  | "INVALID_INPUT"
+  | "COLD_CHANGE_REFUSED"
+  | "PRECONDITION_FAILED"
+  | "VM_NOT_FOUND"
+  | "STEP_FAILED"
+  | "UNPLUG_NOT_CONFIRMED"
+  | "AGENT_UNAVAILABLE"
+  | "GUEST_ONLINE_INCOMPLETE"
+  | "GUEST_OFFLINE_REFUSED"
+  | "SHUTDOWN_TIMEOUT"
+  | "CONNECTION_FAILED";
+
+/** Base class of every error the provider raises on purpose. */
+export class ProviderError extends Error {
+  override readonly name: string = "ProviderError";
+  constructor(
+    readonly code: ProviderErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A step failed (or could not be confirmed); `live` is what was read afterwards. */
+export class ApplyError extends ProviderError {
+  override readonly name = "ApplyError";
+  constructor(
+    code: ProviderErrorCode,
+    message: string,
+    readonly step: Step | undefined,
+    readonly live: LiveState | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** True for a {@link ProviderError} with the given code. */
+export function hasCode(err: unknown, code: ProviderErrorCode): err is ProviderError {
+  return err instanceof ProviderError && err.code === code;
+}
+
+/** One line describing any thrown value, keeping typed fields (code, class, domain). */
+export function describeCause(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const e = err as Error & { code?: unknown; class?: unknown; domain?: unknown };
+  const tags = [e.code, e.class, e.domain !== undefined ? `domain ${String(e.domain)}` : undefined].filter((t) => t !== undefined);
+  return tags.length ? `${e.message} [${tags.join(", ")}]` : e.message;
+}

@@ -1,0 +1,251 @@
+/**
+ * Typed errors of the libvirt client, each with a stable string `code` discriminant and
+ * the underlying `cause` kept. This is the only file that may inspect message strings.
+ */
+import {
+  ERR_AGENT_UNRESPONSIVE,
+  ERR_ARGUMENT_UNSUPPORTED,
+  ERR_INVALID_ARG,
+  ERR_NO_DOMAIN,
+  ERR_NO_SUPPORT,
+  ERR_OPERATION_INVALID,
+  ERR_OPERATION_TIMEOUT,
+  ERR_OPERATION_UNSUPPORTED,
+  ERR_RPC,
+} from "./constants";
+
+/** The string discriminants of every error this module throws. */
+export type LibvirtClientErrorCode =
+  | "LIBVIRT_ERROR"
+  | "CONNECTION_CLOSED"
+  | "PROTOCOL_ERROR"
+  | "XDR_ERROR"
+  | "CALL_TIMEOUT"
+  | "TRANSPORT_UNSUPPORTED"
+  | "INVALID_URI"
+  | "DIAL_FAILED"
+  | "AUTH_UNSUPPORTED"
+  | "AUTH_FAILED"
+  | "INVALID_CPU_LIST";
+
+/** Base class of all errors thrown by `provider/libvirt`; narrow on `code`. */
+export abstract class LibvirtClientError extends Error {
+  /** Stable discriminant; never changes between releases. */
+  abstract readonly code: LibvirtClientErrorCode;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Why an XDR decode/encode failed (see {@link XdrError}). */
+export type XdrErrorReason =
+  | "SHORT_BUFFER"
+  | "LENGTH_EXCEEDS_MAX"
+  | "BAD_PADDING"
+  | "BAD_BOOL"
+  | "BAD_OPTIONAL"
+  | "TRAILING_BYTES"
+  | "OUT_OF_RANGE";
+
+/** Malformed XDR data (RFC 4506): short buffer, bad length, non-zero padding, … */
+export class XdrError extends LibvirtClientError {
+  readonly code = "XDR_ERROR";
+
+  constructor(
+    /** Machine-readable failure class. */
+    readonly reason: XdrErrorReason,
+    /** Byte offset in the buffer where decoding failed (-1 when encoding). */
+    readonly offset: number,
+    message: string,
+  ) {
+    super(`XDR ${reason} at offset ${offset}: ${message}`);
+  }
+}
+
+/** A frame or reply that violates the libvirt RPC protocol (virnetprotocol.x). */
+export class ProtocolError extends LibvirtClientError {
+  readonly code = "PROTOCOL_ERROR";
+}
+
+/**
+ * Fields of `struct remote_error` (remote_protocol.x; same layout as virNetMessageError
+ * in virnetprotocol.x). The unused `dom`/`net` members are decoded but not kept here.
+ */
+export interface RemoteErrorFields {
+  /** virErrorNumber, e.g. 42 VIR_ERR_NO_DOMAIN. */
+  code: number;
+  /** virErrorDomain, e.g. 10 VIR_FROM_QEMU. */
+  domain: number;
+  /** Human-readable message (optional on the wire). */
+  message: string | null;
+  /** virErrorLevel: 0 NONE, 1 WARNING, 2 ERROR. */
+  level: number;
+  str1: string | null;
+  str2: string | null;
+  str3: string | null;
+  int1: number;
+  int2: number;
+}
+
+/**
+ * An error reply from libvirtd (REPLY with status ERROR carrying `remote_error`).
+ * `errorCode` is the numeric virErrorNumber (`remote_error.code`); `code` is the string
+ * discriminant shared by all errors of this module.
+ */
+export class LibvirtError extends LibvirtClientError {
+  readonly code = "LIBVIRT_ERROR";
+  /** virErrorNumber (`remote_error.code`). */
+  readonly errorCode: number;
+  /** virErrorDomain (`remote_error.domain`). */
+  readonly domain: number;
+  /** virErrorLevel (`remote_error.level`). */
+  readonly level: number;
+  readonly str1: string | null;
+  readonly str2: string | null;
+  readonly str3: string | null;
+  readonly int1: number;
+  readonly int2: number;
+  /** Wire name of the procedure that failed, e.g. "REMOTE_PROC_DOMAIN_SET_VCPU". */
+  readonly procedure: string | undefined;
+
+  constructor(fields: RemoteErrorFields, procedure?: string) {
+    super(fields.message ?? `libvirt error ${fields.code} (domain ${fields.domain})`);
+    this.errorCode = fields.code;
+    this.domain = fields.domain;
+    this.level = fields.level;
+    this.str1 = fields.str1;
+    this.str2 = fields.str2;
+    this.str3 = fields.str3;
+    this.int1 = fields.int1;
+    this.int2 = fields.int2;
+    this.procedure = procedure;
+  }
+}
+
+/** The connection closed (or failed) while a call was pending or before it was sent. */
+export class ConnectionClosedError extends LibvirtClientError {
+  readonly code = "CONNECTION_CLOSED";
+}
+
+/** A call got no reply within its timeout; the connection stays open. */
+export class CallTimeoutError extends LibvirtClientError {
+  readonly code = "CALL_TIMEOUT";
+
+  constructor(
+    /** Wire name of the procedure, e.g. "REMOTE_PROC_DOMAIN_GET_STATE". */
+    readonly procedure: string,
+    /** The timeout that elapsed, in ms. */
+    readonly timeoutMs: number,
+  ) {
+    super(`${procedure}: no reply within ${timeoutMs} ms`);
+  }
+}
+
+/** A libvirt URI transport this client does not implement yet (ssh, tls, tcp, …). */
+export class TransportUnsupportedError extends LibvirtClientError {
+  readonly code = "TRANSPORT_UNSUPPORTED";
+
+  constructor(readonly transport: string, readonly uri: string) {
+    super(
+      `libvirt transport "${transport}" (${uri}) is not implemented yet; ` +
+        `use qemu:///system or qemu+unix:///system?socket=/path, or pass a custom Dialer`,
+    );
+  }
+}
+
+/** A libvirt URI that cannot be parsed. */
+export class InvalidUriError extends LibvirtClientError {
+  readonly code = "INVALID_URI";
+}
+
+/** Dialing the transport failed (socket missing, refused, permission denied). */
+export class DialError extends LibvirtClientError {
+  readonly code = "DIAL_FAILED";
+}
+
+/** The server only offers authentication schemes this client lacks (e.g. SASL). */
+export class AuthUnsupportedError extends LibvirtClientError {
+  readonly code = "AUTH_UNSUPPORTED";
+
+  constructor(readonly offered: readonly number[]) {
+    super(`libvirtd requires authentication [${offered.join(", ")}] that is not supported (only NONE and POLKIT are)`);
+  }
+}
+
+/** Authentication was attempted and refused (REMOTE_PROC_AUTH_POLKIT incomplete). */
+export class AuthFailedError extends LibvirtClientError {
+  readonly code = "AUTH_FAILED";
+}
+
+/** A vCPU id list such as "0-2,4" that cannot be parsed or formatted. */
+export class CpuListError extends LibvirtClientError {
+  readonly code = "INVALID_CPU_LIST";
+}
+
+const MAX_CAUSE_DEPTH = 8;
+
+/** The first {@link LibvirtError} in `err`'s `cause` chain, or undefined. */
+export function findLibvirtError(err: unknown): LibvirtError | undefined {
+  let cur: unknown = err;
+  for (let i = 0; i < MAX_CAUSE_DEPTH && cur !== undefined && cur !== null; i++) {
+    if (cur instanceof LibvirtError) return cur;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function hasErrorCode(err: unknown, ...codes: number[]): boolean {
+  const e = findLibvirtError(err);
+  return e !== undefined && codes.includes(e.errorCode);
+}
+
+/** VIR_ERR_NO_DOMAIN (42): the domain does not exist. */
+export function isNoDomain(err: unknown): boolean {
+  return hasErrorCode(err, ERR_NO_DOMAIN);
+}
+
+/** VIR_ERR_OPERATION_TIMEOUT (68), e.g. "vcpu unplug request timed out" (state unknown). */
+export function isOperationTimeout(err: unknown): boolean {
+  return hasErrorCode(err, ERR_OPERATION_TIMEOUT);
+}
+
+/** VIR_ERR_AGENT_UNRESPONSIVE (86): the guest agent is configured but not connected. */
+export function isAgentUnresponsive(err: unknown): boolean {
+  return hasErrorCode(err, ERR_AGENT_UNRESPONSIVE);
+}
+
+/**
+ * VIR_ERR_ARGUMENT_UNSUPPORTED (74) as returned by agent calls when the domain has no
+ * `org.qemu.guest_agent.0` channel ("QEMU guest agent is not configured").
+ */
+export function isAgentNotConfigured(err: unknown): boolean {
+  return hasErrorCode(err, ERR_ARGUMENT_UNSUPPORTED);
+}
+
+/** VIR_ERR_INVALID_ARG (8), e.g. mutually exclusive flags. */
+export function isInvalidArg(err: unknown): boolean {
+  return hasErrorCode(err, ERR_INVALID_ARG);
+}
+
+/** VIR_ERR_OPERATION_INVALID (55), e.g. "domain is not running". */
+export function isOperationInvalid(err: unknown): boolean {
+  return hasErrorCode(err, ERR_OPERATION_INVALID);
+}
+
+/**
+ * The server does not support this: VIR_ERR_NO_SUPPORT (3), VIR_ERR_OPERATION_UNSUPPORTED
+ * (84), or VIR_ERR_RPC (39) "unknown procedure" (the daemon predates the procedure).
+ */
+export function isUnsupported(err: unknown): boolean {
+  const e = findLibvirtError(err);
+  if (e === undefined) return false;
+  if (e.errorCode === ERR_NO_SUPPORT || e.errorCode === ERR_OPERATION_UNSUPPORTED) return true;
+  return e.errorCode === ERR_RPC && /unknown procedure/i.test(e.message);
+}
+
+/** True for any error thrown by this module (narrow further on `code`). */
+export function isLibvirtClientError(err: unknown): err is LibvirtClientError {
+  return err instanceof LibvirtClientError;
+}

@@ -1,0 +1,44 @@
+/**
+ * Public API of the pure-TypeScript libvirt RPC client (`provider/libvirt`). Imports
+ * only node builtins. Layers: xdr/ → protocol/ → transport/ → rpc.ts → client.ts.
+ */
+export { LibvirtClient, DEFAULT_URI, formatVersion } from "./client";
+export type { ConnectOptions, DomainInfo, GuestVcpus, LibvirtClientEvents } from "./client";
+export type { DomainEvent, LifecycleEvent, DeviceEvent, AgentLifecycleEvent, MonitorEvent } from "./protocol/events";
+export type { DomainRef, TypedParam } from "./protocol/types";
+export { TypedParamType } from "./protocol/types";
+export type { Procedure } from "./protocol/procedure";
+export * as RemoteProcedures from "./protocol/remote-procedures";
+export * as QemuProcedures from "./protocol/qemu-procedures";
+export { RpcConnection } from "./rpc";
+export type { RpcOptions, CallOptions, RpcStats, MessageListener, CloseListener } from "./rpc";
+export { UnixDialer, dialerForUri } from "./transport/dialer";
+export type { Dialer, UnixDialerOptions } from "./transport/dialer";
+export { parseLibvirtUri, DEFAULT_SYSTEM_SOCKET } from "./transport/uri";
+export type { LibvirtUri } from "./transport/uri";
+export { parseCpuList, formatCpuList } from "./cpumap";
+export * from "./constants";
+export {
+  LibvirtClientError,
+  LibvirtError,
+  ConnectionClosedError,
+  ProtocolError,
+  XdrError,
+  CallTimeoutError,
+  TransportUnsupportedError,
+  InvalidUriError,
+  DialError,
+  AuthUnsupportedError,
+  AuthFailedError,
+  CpuListError,
+  findLibvirtError,
+  isLibvirtClientError,
+  isNoDomain,
+  isOperationTimeout,
+  isAgentUnresponsive,
+  isAgentNotConfigured,
+  isInvalidArg,
+  isOperationInvalid,
+  isUnsupported,
+} from "./errors";
+export type { LibvirtClientErrorCode, RemoteErrorFields, XdrErrorReason } from "./errors";

@@ -1,0 +1,85 @@
+/**
+ * Which vCPU slots to plug or unplug. Deterministic so the same spec always yields the same
+ * set of vCPU ids (migration-safe): hot-add the lowest free entity first; unplug the most
+ * recently plugged entity first (highest libvirt `order`, LIFO).
+ */
+import type { VcpuSlot } from "../spec";
+
+/** A hotpluggable entity: one vCPU on x86, one core (all its threads) on pseries. */
+export interface Entity {
+  readonly entity: number;
+  readonly vcpuIds: readonly number[];
+  readonly enabled: boolean;
+  readonly hotpluggable: boolean;
+  readonly order: number | undefined;
+}
+
+/** Groups slots into entities, sorted by entity id. */
+export function toEntities(slots: readonly VcpuSlot[]): Entity[] {
+  const groups = new Map<number, VcpuSlot[]>();
+  for (const slot of slots) groups.set(slot.entity, [...(groups.get(slot.entity) ?? []), slot]);
+  return [...groups.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([entity, members]) => {
+      const orders = members.map((m) => m.order).filter((o): o is number => o !== undefined);
+      return {
+        entity,
+        vcpuIds: members.map((m) => m.id).sort((a, b) => a - b),
+        enabled: members.some((m) => m.enabled),
+        hotpluggable: members.every((m) => m.hotpluggable),
+        order: orders.length ? Math.max(...orders) : undefined,
+      };
+    });
+}
+
+/** Result of choosing entities: the chosen ones, or why it can't be done live. */
+export type Choice = { readonly ok: true; readonly entities: Entity[] } | { readonly ok: false; readonly reason: string };
+
+const size = (list: readonly Entity[]) => list.reduce((n, e) => n + e.vcpuIds.length, 0);
+
+/** Picks free entities, lowest id first, adding exactly `count` vCPUs. */
+export function chooseHotAdds(slots: readonly VcpuSlot[], count: number): Choice {
+  const free = toEntities(slots).filter((e) => !e.enabled);
+  const chosen: Entity[] = [];
+  for (const e of free) {
+    if (size(chosen) >= count) break;
+    chosen.push(e);
+  }
+  if (size(chosen) < count) {
+    return { ok: false, reason: `only ${size(free)} free vCPU slot(s) below the running maximum, ${count} needed` };
+  }
+  if (size(chosen) !== count) {
+    const step = chosen[0]?.vcpuIds.length ?? 1;
+    return { ok: false, reason: `vCPUs are plugged ${step} at a time here (one core), so the change must be a multiple of ${step}` };
+  }
+  return { ok: true, entities: chosen };
+}
+
+function lifo(a: Entity, b: Entity): number {
+  const oa = a.order ?? -1;
+  const ob = b.order ?? -1;
+  return oa !== ob ? ob - oa : b.entity - a.entity;
+}
+
+/** Picks plugged hotpluggable entities, most recently plugged first, removing exactly `count` vCPUs. */
+export function chooseUnplugs(slots: readonly VcpuSlot[], count: number): Choice {
+  const plugged = toEntities(slots).filter((e) => e.enabled);
+  const removable = plugged.filter((e) => e.hotpluggable).sort(lifo);
+  const chosen: Entity[] = [];
+  for (const e of removable) {
+    if (size(chosen) >= count) break;
+    chosen.push(e);
+  }
+  if (size(chosen) < count) {
+    const fixed = plugged.filter((e) => !e.hotpluggable).flatMap((e) => e.vcpuIds);
+    return {
+      ok: false,
+      reason: `only ${size(removable)} plugged vCPU(s) can be unplugged; vCPU(s) ${fixed.join(",")} were started as boot vCPUs (not hotpluggable) and leave only with a restart`,
+    };
+  }
+  if (size(chosen) !== count) {
+    const step = chosen[0]?.vcpuIds.length ?? 1;
+    return { ok: false, reason: `vCPUs are unplugged ${step} at a time here (one core), so the change must be a multiple of ${step}` };
+  }
+  return { ok: true, entities: chosen };
+}

@@ -1,0 +1,26 @@
+/** Timer helpers shared by the function-backed adapters (no I/O of their own). */
+
+/**
+ * Races `promise` against a timer: rejects with `onTimeout()` after `timeoutMs`. The underlying operation cannot be
+ * cancelled (libvirt's monitor/agent calls have their own timeouts); its late result is ignored.
+ */
+export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, onTimeout: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), timeoutMs);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Milliseconds left until `deadline` (a `Date.now()` value), never negative. */
+export function remaining(deadline: number): number {
+  return Math.max(0, deadline - Date.now());
+}

@@ -1,0 +1,56 @@
+/**
+ * The dialer seam: how a byte stream to a QMP monitor or a qemu-ga chardev is obtained. Clients take a
+ * {@link QmpDialer}; tests hand them one that reaches a fake peer. This is the only file of `provider/qmp/` that
+ * imports node:net. (A remote, authenticated transport is a later addition behind the same interface.)
+ */
+import * as net from "node:net";
+import type { Duplex } from "node:stream";
+import { QmpDialError } from "./errors";
+
+/** Opens one connection. QEMU's QMP socket (`-qmp unix:…,server=on`) and the agent's chardev socket serve one
+ * client at a time: a second concurrent connection is accepted by the kernel but never greeted or answered. */
+export interface QmpDialer {
+  dial(): Promise<Duplex>;
+  /** Human-readable target for error messages ("unix:/run/qmp.sock", "tcp:host:4444"). */
+  readonly target: string;
+}
+
+/** Options shared by the socket dialers. */
+export interface DialOptions {
+  /** Give up connecting after this long (default 10 000 ms). */
+  connectTimeoutMs?: number;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Dials a unix-domain socket, e.g. `-qmp unix:/path,server=on,wait=off` or `-chardev socket,path=…,server=on`. */
+export function unixDialer(path: string, opts: DialOptions = {}): QmpDialer {
+  const target = `unix:${path}`;
+  return { target, dial: () => connect(target, { path }, opts) };
+}
+
+/** Dials a TCP socket, e.g. `-qmp tcp:127.0.0.1:4444,server=on,wait=off`. QMP over TCP is unauthenticated. */
+export function tcpDialer(host: string, port: number, opts: DialOptions = {}): QmpDialer {
+  const target = `tcp:${host}:${port}`;
+  return { target, dial: () => connect(target, { host, port }, opts) };
+}
+
+function connect(target: string, where: net.NetConnectOpts, opts: DialOptions): Promise<Duplex> {
+  const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  return new Promise<Duplex>((resolve, reject) => {
+    const socket = net.createConnection(where);
+    const timer = setTimeout(() => fail(new Error(`connect timed out after ${timeoutMs} ms`)), timeoutMs);
+    function fail(cause: unknown): void {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(new QmpDialError(target, { cause }));
+    }
+    socket.once("error", fail);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.off("error", fail);
+      socket.setNoDelay(true);
+      resolve(socket);
+    });
+  });
+}

@@ -1,0 +1,9 @@
+/**
+ * The spec: zod schemas that are the single source of the `VmCpu` input, live-state and
+ * output types, and the per-platform rule table. Pure: no sockets, no `@pulumi/*`.
+ */
+export * from "./platform";
+export * from "./inputs";
+export * from "./validate";
+export * from "./live";
+export * from "./outputs";

@@ -1,0 +1,14 @@
+/**
+ * `pulumi-qemu-vcpu`: declare a QEMU/KVM VM's CPU spec and change the running VM to match.
+ *
+ * ```ts
+ * import { VmCpu } from "pulumi-qemu-vcpu";
+ * new VmCpu("web01-cpu", { libvirt: { uri: "qemu:///system", domain: "web01" }, maxVcpus: 8, vcpus: 4 });
+ * ```
+ */
+export { VmCpu, VM_CPU_TYPE, type VmCpuArgs, type DeepInput } from "./vmcpu";
+export { provider } from "./provider";
+export type {
+  AgentStatus, ColdChanges, ConfigCpus, Declared, GuestAgentMode, LibvirtConnection, QmpConnection, RunState, Timeouts,
+  Topology, VcpuSlot, VmCpuOutputs,
+} from "../provider/spec";

@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import * as net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DialError, InvalidUriError, TransportUnsupportedError } from "../../../../provider/libvirt/errors";
+import { UnixDialer, dialerForUri } from "../../../../provider/libvirt/transport/dialer";
+
+describe("dialerForUri", () => {
+  test.each([
+    ["qemu:///system", "/run/libvirt/libvirt-sock"],
+    ["qemu+unix:///system", "/run/libvirt/libvirt-sock"],
+    ["qemu+unix:///system?socket=/tmp/s", "/tmp/s"],
+  ])("%s → UnixDialer(%s)", (uri, path) => {
+    const d = dialerForUri(uri);
+    expect(d).toBeInstanceOf(UnixDialer);
+    expect((d as UnixDialer).path).toBe(path);
+  });
+
+  test.each([
+    ["qemu+ssh://root@host/system", "ssh"],
+    ["qemu+tls://host/system", "tls"],
+    ["qemu://host/system", "tls"],
+    ["qemu+tcp://host/system", "tcp"],
+    ["qemu+libssh2://host/system", "libssh2"],
+    ["qemu+ext:///system?command=/bin/x", "ext"],
+  ])("%s → TransportUnsupportedError(%s)", (uri, transport) => {
+    let caught: unknown;
+    try {
+      dialerForUri(uri);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(TransportUnsupportedError);
+    expect(caught).toMatchObject({ code: "TRANSPORT_UNSUPPORTED", transport });
+    expect((caught as Error).message).toMatch(/not implemented yet/);
+  });
+
+  test("unix transport with a host is invalid", () => {
+    expect(() => dialerForUri("qemu+unix://host/system")).toThrow(InvalidUriError);
+  });
+});
+
+describe("UnixDialer", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "dialer-test-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("connects to a listening socket", async () => {
+    const path = join(dir, "sock");
+    const server = net.createServer((s) => s.end());
+    await new Promise<void>((r) => server.listen(path, r));
+    const sock = await new UnixDialer(path).dial();
+    sock.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  test("missing socket → DialError with cause and a hint", async () => {
+    const err = await new UnixDialer(join(dir, "missing")).dial().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DialError);
+    expect(err).toMatchObject({ code: "DIAL_FAILED" });
+    expect((err as Error).message).toMatch(/ENOENT.*is libvirtd running/);
+    expect((err as Error).cause).toMatchObject({ code: "ENOENT" });
+  });
+});
