@@ -159,3 +159,41 @@ describe("guest agent absent", () => {
     expect(await vcpucount(vm.name)).toMatchObject({ "current live": 2 });
   });
 });
+
+describe("coldChanges: restart", () => {
+  let vm: TestDomain;
+  let outs: Props;
+  let id: string;
+  const spec = (over: Props = {}): Props => ({
+    __label: "restart-cpu", libvirt: { uri: URI, domain: vm.name }, maxVcpus: 4, vcpus: 2, guestAgent: "required", coldChanges: "restart", ...over,
+  });
+
+  beforeAll(async () => {
+    vm = await startTestDomain({ name: `${RUN}-restart`, machine: "q35", maxVcpus: 4, vcpus: 2 });
+    await vm.waitForAgent(60_000);
+    const created = await provider.create(await checked(spec()));
+    ({ id } = created);
+    outs = created.outs as Props;
+  });
+  afterAll(async () => vm.destroy());
+
+  test("diff names the restart fields in replaces; apply shuts down gracefully, starts, and converges", async () => {
+    const news = await checked(spec({ maxVcpus: 6, vcpus: 3, topology: { sockets: 1, cores: 6, threads: 1 } }), outs);
+    expect(await provider.diff!(id, outs, news)).toMatchObject({ changes: true, replaces: ["maxVcpus", "topology"] });
+    const t0 = Date.now();
+    outs = (await provider.create(news)).outs as Props;
+    timings["restart4to6"] = ms(t0);
+    expect(outs).toMatchObject({ maxVcpus: 6, liveVcpus: 3, configVcpus: 3, guestOnlineVcpus: 3, restartPending: false, topology: { cores: 6 } });
+    expect(await vcpucount(vm.name)).toMatchObject({ "maximum live": 6, "current live": 3 });
+    expect(await vm.guestOnlineCpus()).toEqual([0, 1, 2]);
+  });
+
+  test("the rewritten definition made vCPUs 1..max-1 hotpluggable, so shrinking is live now", async () => {
+    const slots = outs["vcpuSlots"] as { id: number; hotpluggable: boolean }[];
+    expect(slots.filter((s) => !s.hotpluggable).map((s) => s.id)).toEqual([0]);
+    const news = await checked(spec({ maxVcpus: 6, vcpus: 2, topology: { sockets: 1, cores: 6, threads: 1 } }), outs);
+    expect(await provider.diff!(id, outs, news)).toMatchObject({ changes: true, replaces: [] });
+    const after = (await provider.update!(id, outs, news)).outs as Props;
+    expect(after).toMatchObject({ liveVcpus: 2, guestOnlineVcpus: 2 });
+  });
+});

@@ -47,26 +47,44 @@ export class LibvirtHypervisor implements Hypervisor {
     private dom: DomainRef,
     private readonly versions: Versions,
     private readonly useAgent: boolean,
+    /** Close the client with the hypervisor (false when the client is shared). */
+    private readonly ownsClient: boolean,
   ) {}
 
-  /** Connects and looks the domain up; VM_NOT_FOUND when it does not exist. */
-  static async open(target: LibvirtTarget): Promise<LibvirtHypervisor> {
-    let client: LibvirtClient;
+  /** Connects to libvirt; CONNECTION_FAILED with the URI when it can't. */
+  static async connect(uri: string, dialer?: Dialer): Promise<LibvirtClient> {
     try {
-      client = await LibvirtClient.connect({ uri: target.uri, ...(target.dialer ? { dialer: target.dialer } : {}) });
+      return await LibvirtClient.connect({ uri, ...(dialer ? { dialer } : {}) });
     } catch (err) {
-      throw new ProviderError("CONNECTION_FAILED", `can't connect to libvirt at ${target.uri}: ${(err as Error).message}`, { cause: err });
+      throw new ProviderError("CONNECTION_FAILED", `can't connect to libvirt at ${uri}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /**
+   * A hypervisor for one domain over an existing connection (several domains of one host can
+   * share it; closing the hypervisor leaves the client open). VM_NOT_FOUND when it does not exist.
+   */
+  static async forDomain(client: LibvirtClient, domain: string, useAgent: boolean, ownsClient = false): Promise<LibvirtHypervisor> {
     try {
       const [dom, libvirt, qemu] = await Promise.all([
-        client.domainLookupByName(target.domain),
+        client.domainLookupByName(domain),
         client.connectGetLibVersion(),
         client.connectGetVersion(),
       ]);
-      return new LibvirtHypervisor(client, dom, { libvirt, qemu }, target.useAgent);
+      return new LibvirtHypervisor(client, dom, { libvirt, qemu }, useAgent, ownsClient);
+    } catch (err) {
+      if (isNoDomain(err)) throw new ProviderError("VM_NOT_FOUND", `libvirt domain "${domain}" does not exist`, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Connects and looks the domain up; the hypervisor owns (and closes) the connection. */
+  static async open(target: LibvirtTarget): Promise<LibvirtHypervisor> {
+    const client = await LibvirtHypervisor.connect(target.uri, target.dialer);
+    try {
+      return await LibvirtHypervisor.forDomain(client, target.domain, target.useAgent, true);
     } catch (err) {
       await client.close().catch(() => undefined);
-      if (isNoDomain(err)) throw new ProviderError("VM_NOT_FOUND", `libvirt domain "${target.domain}" does not exist at ${target.uri}`, { cause: err });
       throw err;
     }
   }
@@ -168,6 +186,6 @@ export class LibvirtHypervisor implements Hypervisor {
   }
 
   async close(): Promise<void> {
-    await this.client.close();
+    if (this.ownsClient) await this.client.close();
   }
 }
