@@ -4,6 +4,7 @@
  */
 import type { Hypervisor } from "./apply";
 import { LibvirtHypervisor } from "./backend/libvirt";
+import { QmpHypervisor } from "./backend/qmp/hypervisor";
 import { ProviderError } from "./errors";
 import type { VmCpuInputs } from "./spec";
 
@@ -14,7 +15,7 @@ export type ConnectionSpec = Pick<VmCpuInputs, "libvirt" | "qmp" | "guestAgent">
 export async function openHypervisor(spec: ConnectionSpec): Promise<Hypervisor> {
   const useAgent = spec.guestAgent !== "off";
   if (spec.libvirt) return LibvirtHypervisor.open({ uri: spec.libvirt.uri, domain: spec.libvirt.domain, useAgent });
-  if (spec.qmp) throw new ProviderError("CONNECTION_FAILED", "the qmp connection is not available in this version");
+  if (spec.qmp) return QmpHypervisor.open(spec.qmp, useAgent);
   throw new ProviderError("INVALID_INPUT", "set one connection: libvirt or qmp");
 }
 
@@ -32,5 +33,6 @@ export async function withHypervisor<T>(spec: ConnectionSpec, fn: (hv: Hyperviso
 export function resourceId(spec: ConnectionSpec, uuid: string): string {
   if (spec.libvirt) return `${spec.libvirt.uri}#${uuid}`;
   const q = spec.qmp;
-  return `qmp:${q?.socket ?? `${q?.host}:${q?.port}`}#${uuid}`;
+  const endpoint = `qmp:${q?.socket ?? `${q?.host}:${q?.port}`}`;
+  return uuid.startsWith("qmp:") ? uuid : `${endpoint}#${uuid}`;
 }

@@ -185,6 +185,14 @@ export function isBootCpuUnplug(err: unknown): boolean {
   return e?.class === "GenericError" && /\bBoot CPU is unpluggable\b/i.test(e.desc);
 }
 
+/** `device_del` of a vCPU while the guest has not switched ACPI CPU hotplug out of legacy mode — no OS yet, or
+ * one without ACPI CPU hotplug support (QEMU x86: GenericError "acpi: device unplug request for not supported
+ * device type: <cpu type>"). Observed on QEMU 7.2 `pc` with only firmware running. */
+export function isUnplugNotSupported(err: unknown): boolean {
+  const e = serverErrorOf(err);
+  return e?.class === "GenericError" && /unplug request for not supported device type/i.test(e.desc);
+}
+
 /** Class CommandNotFound with "Expecting capabilities negotiation": a command sent before `qmp_capabilities`. */
 export function isCapabilitiesNotNegotiated(err: unknown): boolean {
   const e = serverErrorOf(err);

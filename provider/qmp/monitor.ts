@@ -67,8 +67,7 @@ export class SocketMonitor implements Monitor {
   private closedBy: Error | undefined;
   private greetingWaiter: { resolve: (g: QmpGreeting) => void; reject: (e: Error) => void } | undefined;
   private readonly closedPromise: Promise<void>;
-  /** The greeting QEMU sent (version and capabilities). */
-  greeting!: QmpGreeting;
+  private greetingSeen: QmpGreeting | undefined;
 
   private constructor(
     private readonly socket: Duplex,
@@ -93,6 +92,12 @@ export class SocketMonitor implements Monitor {
       monitor.socket.destroy();
       throw err;
     }
+  }
+
+  /** The greeting QEMU sent: `{"QMP": {version, capabilities}}` (set once `connect` resolved). */
+  get greeting(): QmpGreeting {
+    if (!this.greetingSeen) throw new QmpProtocolError("no greeting received yet");
+    return this.greetingSeen;
   }
 
   /** True once the connection is gone. */
@@ -137,7 +142,7 @@ export class SocketMonitor implements Monitor {
 
   private async handshake(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    this.greeting = await this.readGreeting(timeoutMs);
+    this.greetingSeen = await this.readGreeting(timeoutMs);
     await this.execute("qmp_capabilities", undefined, { timeoutMs: Math.max(1, deadline - Date.now()) });
   }
 

@@ -93,10 +93,12 @@ const RULES: Readonly<Record<string, Rule>> = {
     if (v.vcpus >= olds.vcpus) return undefined;
     return fail("vcpus", `vcpus can't go down from ${olds.vcpus} to ${v.vcpus} on machine ${v.machine}: ${family.why}`);
   },
-  qmpCannotPersist: (v) =>
-    v.qmp !== undefined && v.coldChanges === "persist"
-      ? fail("coldChanges", 'coldChanges "persist" needs a persistent VM definition, which a raw QMP connection does not have; use "refuse" or "restart"')
-      : undefined,
+  qmpColdChanges: (v) => {
+    if (v.qmp === undefined || v.coldChanges === undefined || v.coldChanges === "refuse") return undefined;
+    return v.coldChanges === "persist"
+      ? fail("coldChanges", 'coldChanges "persist" needs a persistent VM definition, which a raw QMP connection does not have; use "refuse"')
+      : fail("coldChanges", 'coldChanges "restart" needs a VM definition to start from; the provider can\'t restart a QEMU it did not start; use "refuse" and restart QEMU with the new -smp/-machine yourself');
+  },
   connectionRequired: (v) =>
     v.libvirt === undefined && v.qmp === undefined
       ? fail("libvirt", "set one connection: libvirt: { uri, domain } or qmp: { socket } / qmp: { host, port }")

@@ -277,6 +277,11 @@ export class FakeGuestAgent extends FakePeer {
     return this;
   }
 
+  /** Input held unprocessed (while the port is closed), as latin1 text. */
+  get bufferedInput(): string {
+    return this.pending.toString("latin1");
+  }
+
   /** qemu-ga opens its port: everything buffered so far is processed (and answered) now. */
   openPort(): void {
     this.portOpen = true;

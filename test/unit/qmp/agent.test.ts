@@ -191,7 +191,7 @@ describe("SocketGuestAgent against the fake qemu-ga", () => {
 /** Waits (with a deadline) until the fake holds `n` unanswered sync requests in its closed-port buffer. */
 async function waitForBytes(fake: FakeGuestAgent, n: number, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while ((fake as unknown as { pending: Buffer }).pending.toString("latin1").split("guest-sync-delimited").length - 1 < n) {
+  while (fake.bufferedInput.split("guest-sync-delimited").length - 1 < n) {
     if (Date.now() > deadline) throw new Error(`fewer than ${n} sync requests buffered`);
     await new Promise((r) => setTimeout(r, 5));
   }

@@ -18,6 +18,7 @@ import {
   isGenericError,
   isProtocolError,
   isTimeout,
+  isUnplugNotSupported,
 } from "../../../provider/qmp";
 
 describe("error codes are stable", () => {
@@ -59,6 +60,11 @@ describe("predicates walk the cause chain", () => {
     "not an error": { err: "DeviceNotFound", pred: isDeviceNotFound, want: false },
     "generic": { err: new QmpError("x", "GenericError", "d"), pred: isGenericError, want: true },
     "duplicate id": { err: new QmpError("device_add", "GenericError", "Duplicate device ID 'cpu1'"), pred: isDuplicateDeviceId, want: true },
+    "unplug before the guest OS switched ACPI CPU hotplug to modern mode": {
+      err: new QmpError("device_del", "GenericError", "acpi: device unplug request for not supported device type: qemu64-x86_64-cpu"),
+      pred: isUnplugNotSupported,
+      want: true,
+    },
     "boot cpu": { err: new QmpError("device_del", "GenericError", "Boot CPU is unpluggable"), pred: isBootCpuUnplug, want: true },
     "before capabilities": {
       err: new QmpError("query-status", "CommandNotFound", "Expecting capabilities negotiation with 'qmp_capabilities'"),

@@ -21,8 +21,9 @@ const REAL_72 = {
     { "thread-id": 31166, props: { "core-id": 1, "thread-id": 0, "socket-id": 0 }, "qom-path": "/machine/peripheral/cpu1", "cpu-index": 1, target: "x86_64" },
   ],
   "query-machines": [
-    { "hotpluggable-cpus": true, name: "pc-i440fx-7.2", "is-default": true, "numa-mem-supported": false, "default-cpu-type": "qemu64-x86_64-cpu", "cpu-max": 255, deprecated: false, "default-ram-id": "pc.ram", alias: "pc" },
-    { "hotpluggable-cpus": true, name: "none", "numa-mem-supported": false, "cpu-max": 1, deprecated: false },
+    { "hotpluggable-cpus": true, name: "pc-q35-7.2", "numa-mem-supported": false, "default-cpu-type": "qemu64-x86_64-cpu", "cpu-max": 288, deprecated: false, "default-ram-id": "pc.ram", alias: "q35" },
+    { "hotpluggable-cpus": true, name: "pc-i440fx-7.2", "numa-mem-supported": false, "default-cpu-type": "qemu64-x86_64-cpu", "is-default": true, "cpu-max": 255, deprecated: false, "default-ram-id": "pc.ram", alias: "pc" },
+    { "hotpluggable-cpus": false, name: "none", "numa-mem-supported": false, "cpu-max": 1, deprecated: false, "default-ram-id": "ram" },
   ],
   "query-current-machine": { "wakeup-suspend-support": true },
   "query-version": { qemu: { micro: 22, minor: 2, major: 7 }, package: "Debian 1:7.2+dfsg-7+deb12u18+b3" },

@@ -10,7 +10,7 @@ import {
   query,
   type QmpEvent,
 } from "../../../provider/qmp";
-import { FakeQmpServer, QEMU_72_GREETING, type FakeReply } from "../../fakes/qmp-server";
+import { FakeQmpServer, QEMU_72_GREETING, type FakeQmpOptions, type FakeReply } from "../../fakes/qmp-server";
 
 /** A promise with its resolver exposed, to answer a request when the test decides. */
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
@@ -31,10 +31,10 @@ describe("SocketMonitor against the fake QMP peer", () => {
   });
 
   describe("handshake", () => {
-    const wires: Record<string, { chunkSize?: number; eol?: string }> = {
+    const wires: Record<string, FakeQmpOptions> = {
       "whole writes, CRLF": {},
       "LF only": { eol: "\n" },
-      "every write split into 1-byte pieces": { chunkSize: 1, chunkDelayMs: 0 } as { chunkSize: number },
+      "every write split into 1-byte pieces": { chunkSize: 1, chunkDelayMs: 0 },
       "every write split into 7-byte pieces": { chunkSize: 7 },
     };
     it.each(Object.entries(wires))("greeting + qmp_capabilities: %s", async (_n, wire) => {

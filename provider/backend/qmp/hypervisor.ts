@@ -1,0 +1,161 @@
+/**
+ * The raw-QEMU backend: a {@link Hypervisor} over a QMP socket (unix or TCP) and, optionally,
+ * the host side of the guest agent's virtio-serial chardev. Hot-add is `device_add` with the
+ * slot's `type` and every slot prop passed verbatim, under a stable id derived from the slot
+ * (`vcpu<N>`); unplug is `device_del`, completed by `DEVICE_DELETED` (fast path) or by QEMU's
+ * slot view (under TCG only the vCPU's `lapic` child is ever reported deleted).
+ */
+import type { GuestPort, Hypervisor, UnplugOutcome } from "../../apply";
+import { ProviderError } from "../../errors";
+import type { HotAddStep, UnplugStep } from "../../plan";
+import {
+  SocketGuestAgent,
+  SocketMonitor,
+  anyOf,
+  cpuLapicDeleted,
+  deviceDeleted,
+  plugCpu,
+  query,
+  requestDeviceDel,
+  tcpDialer,
+  unixDialer,
+  unplugGuestError,
+  type GuestAgent,
+  type Monitor,
+  type QmpDialer,
+} from "../../qmp";
+import type { LiveState, QmpConnection, Topology } from "../../spec";
+import { firstVcpuId, qemuVcpus } from "../slots";
+import { hotpluggableSlots, machineSmp } from "../qemu-view";
+import { readQmp, type QmpAgentRead } from "./read";
+
+/** How long a read waits for a silent agent before calling it unavailable. */
+const AGENT_PROBE_MS = 1500;
+
+function dialerFor(c: QmpConnection): QmpDialer {
+  if (c.socket) return unixDialer(c.socket);
+  return tcpDialer(c.host!, c.port!);
+}
+
+/** {@link Hypervisor} over raw QMP. */
+export class QmpHypervisor implements Hypervisor {
+  private agent: GuestAgent | undefined;
+
+  private constructor(
+    private readonly monitor: Monitor,
+    private readonly conn: QmpConnection,
+    private readonly useAgent: boolean,
+  ) {}
+
+  /** Connects to QMP; CONNECTION_FAILED naming the endpoint when it can't. */
+  static async open(conn: QmpConnection, useAgent: boolean): Promise<QmpHypervisor> {
+    const dialer = dialerFor(conn);
+    try {
+      return new QmpHypervisor(await SocketMonitor.connect(dialer), conn, useAgent);
+    } catch (err) {
+      throw new ProviderError("CONNECTION_FAILED", `can't open QMP at ${dialer.target}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private get endpoint(): string {
+    return this.conn.socket ?? `${this.conn.host}:${this.conn.port}`;
+  }
+
+  /** Connects the agent once; undefined when it does not answer within `waitMs`. */
+  private async connectAgent(waitMs: number): Promise<GuestAgent | undefined> {
+    if (this.agent) return this.agent;
+    if (!this.useAgent || !this.conn.agentSocket) return undefined;
+    try {
+      this.agent = await SocketGuestAgent.connect(unixDialer(this.conn.agentSocket), { totalTimeoutMs: waitMs });
+    } catch {
+      return undefined;
+    }
+    return this.agent;
+  }
+
+  private async readAgent(): Promise<QmpAgentRead> {
+    if (!this.useAgent) return { status: "off", guest: undefined };
+    if (!this.conn.agentSocket) return { status: "not-configured", guest: undefined };
+    const agent = await this.connectAgent(AGENT_PROBE_MS);
+    if (!agent) return { status: "unavailable", guest: undefined };
+    const cpus = await agent.getVcpus();
+    const ids = (pick: (c: (typeof cpus)[number]) => boolean) => cpus.filter(pick).map((c) => c.logicalId);
+    return {
+      status: "connected",
+      guest: { present: ids(() => true), online: ids((c) => c.online), offlinable: ids((c) => c.online && c.canOffline !== false) },
+    };
+  }
+
+  read(): Promise<LiveState> {
+    return readQmp(this.monitor, this.endpoint, () => this.readAgent());
+  }
+
+  private async topologyAndArch(): Promise<{ topology: Topology; arch: string }> {
+    const [smp, cpus] = await Promise.all([machineSmp(this.monitor), query(this.monitor, "query-cpus-fast")]);
+    return { topology: smp.topology, arch: cpus[0]?.target ?? "unknown" };
+  }
+
+  async hotAdd(step: HotAddStep): Promise<void> {
+    const [raw, { topology, arch }] = await Promise.all([query(this.monitor, "query-hotpluggable-cpus"), this.topologyAndArch()]);
+    const slot = raw.find((s) => {
+      const props = Object.fromEntries(Object.entries(s.props).filter((e): e is [string, number] => typeof e[1] === "number"));
+      return firstVcpuId(arch, { type: s.type, vcpusCount: s["vcpus-count"], props, qomPath: undefined }, topology) === step.entity;
+    });
+    if (!slot) throw new ProviderError("PRECONDITION_FAILED", `QEMU has no hotpluggable slot for vCPU ${step.entity}`);
+    await plugCpu(this.monitor, slot, `vcpu${step.entity}`);
+  }
+
+  private async pluggedPath(entity: number): Promise<string | undefined> {
+    const [slots, { topology, arch }] = await Promise.all([hotpluggableSlots(this.monitor), this.topologyAndArch()]);
+    return qemuVcpus(arch, slots, topology).find((v) => v.id === entity && v.enabled)?.qomPath;
+  }
+
+  async unplug(step: UnplugStep, deadline: number): Promise<UnplugOutcome> {
+    const path = await this.pluggedPath(step.entity);
+    if (!path) return { removed: true, libvirtTimedOut: false, detail: "the slot was already free" };
+    let mark = this.monitor.mark();
+    await requestDeviceDel(this.monitor, path);
+    const done = anyOf(deviceDeleted({ path }), cpuLapicDeleted(path));
+    const failed = unplugGuestError({ path });
+    for (;;) {
+      if (!(await this.pluggedPath(step.entity))) return { removed: true, libvirtTimedOut: false, detail: "QEMU's query-hotpluggable-cpus shows the slot free" };
+      const left = deadline - Date.now();
+      if (left <= 0) return { removed: false, libvirtTimedOut: false, detail: `QEMU still lists ${path} as plugged (the guest did not finish the ACPI eject)` };
+      const event = await this.monitor.waitForEvent(anyOf(done, failed), Math.min(left, 250), mark);
+      mark = this.monitor.mark();
+      if (event && failed(event)) return { removed: false, libvirtTimedOut: false, detail: `the guest refused the eject (DEVICE_UNPLUG_GUEST_ERROR for ${path})` };
+    }
+  }
+
+  async setConfigVcpus(): Promise<void> {
+    throw new ProviderError("PRECONDITION_FAILED", "a raw QMP VM has no persistent definition");
+  }
+
+  async defineConfig(): Promise<void> {
+    throw new ProviderError("PRECONDITION_FAILED", "a raw QMP VM has no persistent definition");
+  }
+
+  async restart(): Promise<void> {
+    throw new ProviderError("PRECONDITION_FAILED", "the provider can't restart a QEMU it did not start");
+  }
+
+  async waitForAgent(deadline: number): Promise<boolean> {
+    return (await this.connectAgent(Math.max(1, deadline - Date.now()))) !== undefined;
+  }
+
+  guest(): GuestPort | undefined {
+    if (!this.useAgent || !this.conn.agentSocket) return undefined;
+    const agent = () => this.connectAgent(AGENT_PROBE_MS).then((a) => {
+      if (!a) throw new ProviderError("AGENT_UNAVAILABLE", "qemu-guest-agent does not answer");
+      return a;
+    });
+    return {
+      getVcpus: async () => (await (await agent()).getVcpus()).map((c) => ({ logicalId: c.logicalId, online: c.online, canOffline: c.canOffline !== false })),
+      setVcpus: async (changes) => (await agent()).setVcpus(changes),
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.monitor.close().catch(() => undefined), this.agent?.close().catch(() => undefined)]);
+  }
+}

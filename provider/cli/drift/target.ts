@@ -1,0 +1,66 @@
+/**
+ * What the drift report checks: one entry per `VmCpu` (from a stack export) or per spec-file
+ * line. A valid entry carries the checked settings the plan runs with; an invalid one the
+ * reason, and becomes a row with verdict `error` without stopping the others.
+ */
+import { checkInputs, parseInputs, type VmCpuInputs } from "../../spec";
+import { CliError } from "../errors";
+import { encryptedPaths } from "./secrets";
+
+/** One VM to check. */
+export interface DriftTarget {
+  /** Row label: the Pulumi resource name, or the spec entry's `name`. */
+  readonly name: string;
+  /** The resource URN (stack export only). */
+  readonly urn?: string;
+  /** The declared spec with its connection and settings, as the provider would apply it. */
+  readonly desired: VmCpuInputs;
+  /** Facts about where the declaration came from, shown with the row (e.g. a fallback). */
+  readonly notes: readonly string[];
+}
+
+/** An entry that could not be turned into a {@link DriftTarget}. */
+export interface InvalidEntry {
+  readonly name: string;
+  readonly urn?: string;
+  readonly error: CliError;
+}
+
+/** Result of reading one entry of the input. */
+export type LoadedEntry = { readonly kind: "target"; readonly target: DriftTarget } | ({ readonly kind: "invalid" } & InvalidEntry);
+
+/** Where a target is read from: a libvirt URI (shared per host) or a raw QMP endpoint. */
+export function hostOf(desired: VmCpuInputs): string {
+  if (desired.libvirt) return desired.libvirt.uri;
+  const q = desired.qmp;
+  return `qmp:${q?.socket ?? `${q?.host}:${q?.port}`}`;
+}
+
+/** The VM's own name on its host (libvirt domain, or the QMP endpoint). */
+export function domainOf(desired: VmCpuInputs): string {
+  return desired.libvirt?.domain ?? hostOf(desired);
+}
+
+/**
+ * Checks `fields` (VmCpu inputs, possibly with encrypted-secret markers, whose paths name
+ * where they were found) into a target; `where` prefixes schema failures (e.g. "outputs").
+ * SECRET_ENCRYPTED names each encrypted field; INPUT_INVALID lists the schema failures.
+ */
+export function toTarget(entry: { name: string; urn?: string; notes?: string[] }, fields: Record<string, unknown>, where: string): LoadedEntry {
+  const encrypted = encryptedPaths(fields);
+  if (encrypted.length) {
+    const list = encrypted.join(", ");
+    const error = new CliError(
+      "SECRET_ENCRYPTED",
+      `${list} ${encrypted.length === 1 ? "is an encrypted secret" : "are encrypted secrets"}; export with \`pulumi stack export --show-secrets\` to check this VM`,
+    );
+    return { kind: "invalid", name: entry.name, urn: entry.urn, error };
+  }
+  const { failures } = checkInputs(undefined, fields);
+  if (failures.length) {
+    const list = failures.map((f) => `${f.property ? `${where}.${f.property}` : where}: ${f.reason}`).join("; ");
+    return { kind: "invalid", name: entry.name, urn: entry.urn, error: new CliError("INPUT_INVALID", list) };
+  }
+  const desired = parseInputs(fields);
+  return { kind: "target", target: { name: entry.name, urn: entry.urn, desired, notes: entry.notes ?? [] } };
+}
