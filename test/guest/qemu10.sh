@@ -78,7 +78,7 @@ mkdir -p "$BASE"
 exec 9>"$BASE/.lock"
 flock 9
 
-if [ "${QEMU10_REFRESH:-0}" != 1 ] && [ -f "$BASE/stamp" ] && [ -x "$ROOT/usr/bin/qemu-system-x86_64" ]; then
+if [ "${QEMU10_REFRESH:-0}" != 1 ] && [ -f "$BASE/stamp" ] && [ -x "$ROOT/usr/bin/qemu-system-x86_64" ] && [ -x "$ROOT/usr/bin/qemu-system-ppc64" ]; then
 	version=$(cat "$BASE/stamp")
 	emit "$version"
 	echo "qemu10.sh: up to date ($version) in $(ms "$t0") ms"
@@ -155,7 +155,8 @@ t1=$(date +%s%N)
 download() { # download PKG[=VER]...
 	(cd "$DEBS" && apt-get "${APT[@]}" -qq download "$@") || die "apt-get download $* failed"
 }
-download "qemu-system-x86=$version" "qemu-system-common=$version" "qemu-system-data=$version"
+# qemu-system-ppc too: 10.0's pseries supports SMT (threads > 1) under TCG, 7.2's does not.
+download "qemu-system-x86=$version" "qemu-system-ppc=$version" "qemu-system-common=$version" "qemu-system-data=$version"
 
 # Is dependency "NAME [(OP VER)]" satisfied by the host's dpkg or by an already downloaded .deb?
 have_version() { # have_version NAME -> prints the version available (downloaded wins), or nothing

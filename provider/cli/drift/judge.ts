@@ -95,8 +95,8 @@ export function judgeInvalid(entry: InvalidEntry): DriftRow {
   return {
     name: entry.name,
     ...(entry.urn ? { urn: entry.urn } : {}),
-    host: "-",
-    domain: "-",
+    host: entry.host ?? "-",
+    domain: entry.domain ?? "-",
     verdict: "error",
     kinds: [],
     details: [`${entry.error.message} [${entry.error.code}]`],

@@ -23,6 +23,9 @@ export interface DriftTarget {
 export interface InvalidEntry {
   readonly name: string;
   readonly urn?: string;
+  /** The libvirt URI and domain, when the entry names them readably. */
+  readonly host?: string;
+  readonly domain?: string;
   readonly error: CliError;
 }
 
@@ -41,12 +44,23 @@ export function domainOf(desired: VmCpuInputs): string {
   return desired.libvirt?.domain ?? hostOf(desired);
 }
 
+/** The libvirt URI and domain of raw fields, where they are plain strings. */
+function placeOf(fields: Record<string, unknown>): { host?: string; domain?: string } {
+  const lv = fields["libvirt"] as { uri?: unknown; domain?: unknown } | undefined;
+  if (typeof lv !== "object" || lv === null) return {};
+  return {
+    ...(typeof lv.uri === "string" ? { host: lv.uri } : {}),
+    ...(typeof lv.domain === "string" ? { domain: lv.domain } : {}),
+  };
+}
+
 /**
  * Checks `fields` (VmCpu inputs, possibly with encrypted-secret markers, whose paths name
  * where they were found) into a target; `where` prefixes schema failures (e.g. "outputs").
  * SECRET_ENCRYPTED names each encrypted field; INPUT_INVALID lists the schema failures.
  */
 export function toTarget(entry: { name: string; urn?: string; notes?: string[] }, fields: Record<string, unknown>, where: string): LoadedEntry {
+  const invalid = (error: CliError): LoadedEntry => ({ kind: "invalid", name: entry.name, urn: entry.urn, ...placeOf(fields), error });
   const encrypted = encryptedPaths(fields);
   if (encrypted.length) {
     const list = encrypted.join(", ");
@@ -54,12 +68,12 @@ export function toTarget(entry: { name: string; urn?: string; notes?: string[] }
       "SECRET_ENCRYPTED",
       `${list} ${encrypted.length === 1 ? "is an encrypted secret" : "are encrypted secrets"}; export with \`pulumi stack export --show-secrets\` to check this VM`,
     );
-    return { kind: "invalid", name: entry.name, urn: entry.urn, error };
+    return invalid(error);
   }
   const { failures } = checkInputs(undefined, fields);
   if (failures.length) {
     const list = failures.map((f) => `${f.property ? `${where}.${f.property}` : where}: ${f.reason}`).join("; ");
-    return { kind: "invalid", name: entry.name, urn: entry.urn, error: new CliError("INPUT_INVALID", list) };
+    return invalid(new CliError("INPUT_INVALID", list));
   }
   const desired = parseInputs(fields);
   return { kind: "target", target: { name: entry.name, urn: entry.urn, desired, notes: entry.notes ?? [] } };

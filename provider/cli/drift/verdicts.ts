@@ -58,13 +58,14 @@ export interface KindRule {
 }
 
 const show = showValue;
+const vcpuCount = (n: unknown) => `${show(n)} vCPU${n === 1 ? "" : "s"}`;
 const runningChanges = (ctx: KindContext, status: FieldChange["status"], fields?: readonly string[]) =>
   ctx.running.changes.filter((c) => c.status === status && (!fields || fields.includes(c.field)));
 
 function liveVcpus(ctx: KindContext): string[] {
   return ctx.running.changes
     .filter((c) => c.field === "vcpus" && (c.status === "live" || c.status === "restart"))
-    .map((c) => `QEMU has ${show(c.from)} vCPUs plugged, ${show(c.to)} declared${c.status === "restart" ? ` (not reachable live: ${c.why})` : ""}`);
+    .map((c) => `QEMU has ${vcpuCount(c.from)} plugged, ${show(c.to)} declared${c.status === "restart" ? ` (not reachable live: ${c.why})` : ""}`);
 }
 
 function guestOffline(ctx: KindContext): string[] {
@@ -74,7 +75,7 @@ function guestOffline(ctx: KindContext): string[] {
   const guest = ctx.live.guest;
   const ids = guest ? guest.present.filter((id) => !guest.online.includes(id)) : [];
   const which = ids.length ? ` (guest CPU ${ids.join(", ")})` : "";
-  return [`${(plugged ?? 0) - (online ?? 0)} of ${plugged} plugged vCPUs are offline in the guest${which}`];
+  return [`${(plugged ?? 0) - (online ?? 0)} of ${vcpuCount(plugged)} plugged ${(plugged ?? 0) - (online ?? 0) === 1 ? "is" : "are"} offline in the guest${which}`];
 }
 
 /** Kinds of drift, in the order they are listed on a row. */
