@@ -18,11 +18,15 @@ export interface ExecuteOptions {
   readonly log: Logger;
 }
 
-/** One executed step and how long it took. */
+/** One executed step, how long it took, and (for guest onlining) where the time went. */
 export interface StepTiming {
   readonly step: Step;
   readonly ms: number;
+  readonly phases?: Readonly<Record<string, number>>;
 }
+
+/** What a step reports besides success: a false agent wait, or timing phases. */
+type StepOutcome = boolean | Readonly<Record<string, number>> | void;
 
 /** Result of {@link execute}: the state read afterwards and the step timings. */
 export interface ExecuteResult {
@@ -38,8 +42,8 @@ function requireGuest(hv: Hypervisor) {
   return guest;
 }
 
-/** Runs one step; resolves false only for a waitForAgent whose agent never answered. */
-async function runStep(hv: Hypervisor, step: Step, opts: ExecuteOptions): Promise<boolean | void> {
+/** Runs one step; resolves false for a waitForAgent whose agent never answered, phases for onlining. */
+async function runStep(hv: Hypervisor, step: Step, opts: ExecuteOptions): Promise<StepOutcome> {
   const t = opts.timeouts;
   switch (step.kind) {
     case "hotAdd":
@@ -52,9 +56,10 @@ async function runStep(hv: Hypervisor, step: Step, opts: ExecuteOptions): Promis
       if (outcome.libvirtTimedOut) opts.log(`${opts.label}: libvirt reported a timeout, but QEMU confirms vCPU ${step.vcpuIds.join(",")} is gone (${outcome.detail})`);
       return;
     }
-    case "onlineInGuest":
-      await onlineInGuest(requireGuest(hv), step.expectedOnline, deadlineIn(t.agentSeconds));
-      return;
+    case "onlineInGuest": {
+      const r = await onlineInGuest(requireGuest(hv), step.expectedOnline, deadlineIn(t.agentSeconds));
+      return { guestSeesCpus: r.seenMs, online: r.onlineMs };
+    }
     case "offlineInGuest":
       await offlineInGuest(requireGuest(hv), step.count);
       return;
@@ -85,15 +90,17 @@ export async function execute(hv: Hypervisor, steps: readonly Step[], opts: Exec
   for (const step of steps) {
     if (skipGuestStep(hv, step, agentAnswered) && opts.guestAgent !== "required") continue;
     const started = Date.now();
+    let outcome: StepOutcome;
     try {
-      if ((await runStep(hv, step, opts)) === false) agentAnswered = false;
+      outcome = await runStep(hv, step, opts);
+      if (outcome === false) agentAnswered = false;
     } catch (err) {
       const live = await hv.read().catch(() => undefined);
       const code = err instanceof ProviderError ? err.code : "STEP_FAILED";
       throw new ApplyError(code, `${opts.label}: ${describeStep(step)} failed: ${describeCause(err)}`, step, live, { cause: err });
     }
     const ms = Date.now() - started;
-    timings.push({ step, ms });
+    timings.push(typeof outcome === "object" ? { step, ms, phases: outcome } : { step, ms });
     opts.log(`${opts.label}: ${describeStep(step)}: done in ${ms} ms`);
   }
   return { live: await hv.read(), timings };

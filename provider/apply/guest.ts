@@ -7,18 +7,36 @@ import { ProviderError } from "../errors";
 import type { GuestCpu, GuestPort } from "./ports";
 import { pollUntil } from "./poll";
 
+/**
+ * Interval between `guest-get-vcpus` probes while waiting for hot-added CPUs to appear: each
+ * probe is itself a round trip to the guest (4–40 ms under TCG), so a short fixed gap keeps
+ * the wait within one round trip of the moment the guest lists them.
+ */
+const GUEST_POLL_MS = 5;
+
 const list = (cpus: readonly GuestCpu[]) => cpus.map((c) => c.logicalId).join(",") || "none";
 
+/** Result of {@link onlineInGuest}: the guest's CPUs afterwards and where the time went. */
+export interface OnlineResult {
+  readonly cpus: GuestCpu[];
+  /** ms until the guest listed the expected number of CPUs. */
+  readonly seenMs: number;
+  /** ms spent onlining (guest-set-vcpus) and verifying. */
+  readonly onlineMs: number;
+}
+
 /** Waits until the guest sees `expected` CPUs, onlines every offline one, and verifies. */
-export async function onlineInGuest(guest: GuestPort, expected: number, deadline: number): Promise<GuestCpu[]> {
+export async function onlineInGuest(guest: GuestPort, expected: number, deadline: number): Promise<OnlineResult> {
+  const t0 = Date.now();
   const seen = await pollUntil(async () => {
     const cpus = await guest.getVcpus();
     return cpus.length >= expected ? cpus : undefined;
-  }, deadline);
+  }, deadline, GUEST_POLL_MS, GUEST_POLL_MS);
   if (!seen) {
     const now = await guest.getVcpus();
     throw new ProviderError("GUEST_ONLINE_INCOMPLETE", `the guest sees ${now.length} CPU(s) (${list(now)}), expected ${expected}, before the agent timeout`);
   }
+  const t1 = Date.now();
   const offline = seen.filter((c) => !c.online);
   if (offline.length) {
     const applied = await guest.setVcpus(offline.map((c) => ({ logicalId: c.logicalId, online: true })));
@@ -34,7 +52,7 @@ export async function onlineInGuest(guest: GuestPort, expected: number, deadline
   if (online.length < expected) {
     throw new ProviderError("GUEST_ONLINE_INCOMPLETE", `the guest has ${online.length} CPU(s) online (${list(online)}), expected ${expected}`);
   }
-  return after;
+  return { cpus: after, seenMs: t1 - t0, onlineMs: Date.now() - t1 };
 }
 
 /**

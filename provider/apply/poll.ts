@@ -10,11 +10,16 @@ export function delay(ms: number): Promise<void> {
 
 /**
  * Calls `probe` until it returns a value other than undefined, or `deadline` (epoch ms)
- * passes; returns that value or undefined. The interval starts at 10 ms and doubles up
- * to `maxIntervalMs`.
+ * passes; returns that value or undefined. The interval starts at `minIntervalMs` (10) and
+ * doubles up to `maxIntervalMs` (100).
  */
-export async function pollUntil<T>(probe: () => Promise<T | undefined>, deadline: number, maxIntervalMs = 100): Promise<T | undefined> {
-  let interval = 10;
+export async function pollUntil<T>(
+  probe: () => Promise<T | undefined>,
+  deadline: number,
+  maxIntervalMs = 100,
+  minIntervalMs = 10,
+): Promise<T | undefined> {
+  let interval = Math.min(minIntervalMs, maxIntervalMs);
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;

@@ -92,10 +92,15 @@ export function mergeSlots(arch: string, qemu: readonly QemuSlot[], t: Topology,
 }
 
 /**
- * Topology as QEMU laid the slots out (highest id + 1 per level), for VMs whose definition
- * names none (QEMU then picks it: cores first for machine types ≥ 6.2, sockets before).
+ * Topology as QEMU laid the slots out, for VMs whose definition names none (QEMU then picks
+ * it: cores first for machine types ≥ 6.2, sockets before) and for QEMU < 6.2, which has no
+ * `/machine` `smp` property. x86: highest id + 1 per level; pseries and s390x: one slot per
+ * core (`vcpus-count` threads each).
  */
-export function inferTopology(slots: readonly QemuSlot[]): Topology {
+export function inferTopology(slots: readonly QemuSlot[], arch = "x86_64"): Topology {
+  if (arch === "ppc64" || arch === "s390x") {
+    return { sockets: 1, dies: 1, cores: slots.length, threads: slots[0]?.vcpusCount ?? 1 };
+  }
   const levels = (k: string) => Math.max(0, ...slots.map((s) => s.props[k] ?? 0)) + 1;
   return { sockets: levels("socket-id"), dies: levels("die-id"), cores: levels("core-id"), threads: levels("thread-id") };
 }

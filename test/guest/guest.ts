@@ -16,8 +16,18 @@ import * as path from "node:path";
 
 // ------------------------------------------------------------------------------------------------ paths, constants
 
-/** Repository root (this file lives in test/guest/). */
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/**
+ * Repository root: the nearest directory above this file holding test/guest/build.sh (this file
+ * runs from test/guest/ under ts-jest, and from dist/test/guest/ when compiled for bench/demo).
+ */
+export const REPO_ROOT = findRepoRoot(__dirname);
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "test", "guest", "build.sh"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no repository root (test/guest/build.sh) above ${from}`);
+  }
+}
 const GUEST_DIR = path.join(REPO_ROOT, "test", "guest");
 const CACHE = path.join(REPO_ROOT, ".cache");
 /** Where build.sh puts the guest. */

@@ -43,7 +43,7 @@ const ACTIVE: ReadonlySet<RunState> = new Set(["running", "blocked", "paused", "
  */
 export function topologyOf(f: DomainCpuFacts, qemu?: readonly QemuSlot[]): Topology {
   if (f.topology) return f.topology;
-  return qemu?.length ? inferTopology(qemu) : { sockets: 1, dies: 1, cores: f.maxVcpus, threads: 1 };
+  return qemu?.length ? inferTopology(qemu, f.arch) : { sockets: 1, dies: 1, cores: f.maxVcpus, threads: 1 };
 }
 
 function configOf(f: DomainCpuFacts): ConfigCpus {

@@ -25,7 +25,7 @@ import {
   type QmpDialer,
 } from "../../qmp";
 import type { LiveState, QmpConnection, Topology } from "../../spec";
-import { firstVcpuId, qemuVcpus } from "../slots";
+import { firstVcpuId, inferTopology, qemuVcpus } from "../slots";
 import { hotpluggableSlots, machineSmp } from "../qemu-view";
 import { readQmp, type QmpAgentRead } from "./read";
 
@@ -91,8 +91,13 @@ export class QmpHypervisor implements Hypervisor {
   }
 
   private async topologyAndArch(): Promise<{ topology: Topology; arch: string }> {
-    const [smp, cpus] = await Promise.all([machineSmp(this.monitor), query(this.monitor, "query-cpus-fast")]);
-    return { topology: smp.topology, arch: cpus[0]?.target ?? "unknown" };
+    const [smp, cpus, slots] = await Promise.all([
+      machineSmp(this.monitor).catch(() => undefined),
+      query(this.monitor, "query-cpus-fast"),
+      hotpluggableSlots(this.monitor),
+    ]);
+    const arch = cpus[0]?.target ?? "unknown";
+    return { topology: smp?.topology ?? inferTopology(slots, arch), arch };
   }
 
   async hotAdd(step: HotAddStep): Promise<void> {

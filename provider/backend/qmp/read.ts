@@ -7,7 +7,7 @@ import { z } from "zod";
 import { query, type Monitor } from "../../qmp";
 import type { AgentStatus, GuestView, LiveState, RunState, Topology } from "../../spec";
 import { hotpluggableSlots, machineSmp, machineType } from "../qemu-view";
-import { mergeSlots, qemuVcpus, type LibvirtVcpu, type QemuSlot } from "../slots";
+import { inferTopology, mergeSlots, qemuVcpus, type LibvirtVcpu, type QemuSlot } from "../slots";
 
 const STATUS: Record<string, RunState> = {
   running: "running",
@@ -70,7 +70,7 @@ export async function readQmp(monitor: Monitor, endpoint: string, agent: () => P
   const [status, id, smp, machine, slots, cpus, version, acpi, guest] = await Promise.all([
     query(monitor, "query-status"),
     identity(monitor, endpoint),
-    machineSmp(monitor),
+    machineSmp(monitor).catch(() => undefined),
     machineType(monitor),
     hotpluggableSlots(monitor),
     query(monitor, "query-cpus-fast"),
@@ -79,7 +79,10 @@ export async function readQmp(monitor: Monitor, endpoint: string, agent: () => P
     agent(),
   ]);
   const arch = cpus[0]?.target ?? "unknown";
-  const merged = mergeSlots(arch, slots, smp.topology, ordersOf(arch, slots, smp.topology));
+  // QEMU < 6.2 has no /machine "smp" property: the slots say the same (every possible vCPU has one).
+  const topology = smp?.topology ?? inferTopology(slots, arch);
+  const maxVcpus = smp?.maxVcpus ?? slots.reduce((n, s) => n + s.vcpusCount, 0);
+  const merged = mergeSlots(arch, slots, topology, ordersOf(arch, slots, topology));
   const v = version.qemu;
   return {
     backend: "qmp",
@@ -88,8 +91,8 @@ export async function readQmp(monitor: Monitor, endpoint: string, agent: () => P
     state: STATUS[status.status] ?? "unknown",
     arch,
     running: {
-      maxVcpus: smp.maxVcpus,
-      topology: smp.topology,
+      maxVcpus,
+      topology,
       machine,
       vcpus: merged.slots.filter((s) => s.enabled).length,
       slots: merged.slots,

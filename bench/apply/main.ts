@@ -1,0 +1,72 @@
+/**
+ * `npm run bench:apply`: 1→N vCPUs with guest onlining on fresh TCG test guests, four ways,
+ * alternating, several rounds each, in one run; then the growth from N=2 to N=16 with a
+ * breakdown. Options: --rounds R (5), --n N (3), --growth 2,4,8,16, --no-growth.
+ */
+import { cpus, loadavg } from "node:os";
+import { cleanupLeftovers, ensureGuestBuilt, uniqueName } from "../../test/guest/guest";
+import { measureGrowth } from "./growth";
+import { floorSockets, manualVirsh, providerLibvirt, providerQmp, type Method } from "./methods";
+import { median, spread, table } from "./stats";
+
+const METHODS: [string, string, Method][] = [
+  ["a", "provider via libvirt (create: adopt, hot-add, online, read back)", providerLibvirt],
+  ["b", "provider via QMP + agent chardev", providerQmp],
+  ["c", "manual: virsh setvcpus + virsh qemu-agent-command guest-set-vcpus", manualVirsh],
+  ["d", "floor: device_add + guest-set-vcpus over open sockets", floorSockets],
+];
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] ?? fallback : fallback;
+}
+
+async function compare(rounds: number, n: number, run: string): Promise<Record<string, number[]>> {
+  const results: Record<string, number[]> = Object.fromEntries(METHODS.map(([k]) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
+    const order = METHODS.map((_, i) => METHODS[(i + r) % METHODS.length]!);
+    for (const [key, , method] of order) {
+      const ms = await method(`${run}-${key}${r}`, n);
+      results[key]!.push(ms);
+      process.stderr.write(`round ${r + 1}/${rounds} ${key}: ${ms.toFixed(0)} ms\n`);
+    }
+  }
+  return results;
+}
+
+function report(results: Record<string, number[]>, n: number): void {
+  console.log(`\n1→${n} vCPUs, all online in the guest (fresh guest each time, TCG)`);
+  console.log(table([["", "method", "median (min–max, n)"], ...METHODS.map(([k, label]) => [k, label, spread(results[k]!)])]));
+  const m = (k: string) => median(results[k]!);
+  console.log(`\nratios of medians: a/c = ${(m("a") / m("c")).toFixed(2)} (target ≤ 1.00)   a/d = ${(m("a") / m("d")).toFixed(2)}   b/d = ${(m("b") / m("d")).toFixed(2)} (targets ≤ 1.10)`);
+  console.log(`overhead over the floor (medians): a − d = ${(m("a") - m("d")).toFixed(0)} ms   b − d = ${(m("b") - m("d")).toFixed(0)} ms (target ≤ 50 ms)`);
+}
+
+async function growth(ns: number[], run: string): Promise<void> {
+  const rows = [["N", "total", "hot-add calls", "guest sees CPUs", "online", "read/plan/other"]];
+  for (const n of ns) {
+    const g = await measureGrowth(`${run}-g${n}`, n);
+    rows.push([String(n), ...[g.totalMs, g.hotAddMs, g.guestSeesMs, g.onlineMs, g.otherMs].map((v) => `${v.toFixed(0)} ms`)]);
+  }
+  console.log(`\nprovider via libvirt, 1→N, where the time goes`);
+  console.log(table(rows));
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(arg("rounds", "5"));
+  const n = Number(arg("n", "3"));
+  const run = uniqueName("qvt-bench");
+  await ensureGuestBuilt();
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  try {
+    report(await compare(rounds, n, run), n);
+    if (!process.argv.includes("--no-growth")) await growth(arg("growth", "2,4,8,16").split(",").map(Number), run);
+  } finally {
+    await cleanupLeftovers(run);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,92 @@
+/**
+ * The four ways of taking a fresh test guest from 1 to N vCPUs, all online in the guest,
+ * compared by bench/apply: (a) our provider through libvirt, (b) our provider through QMP,
+ * (c) the manual flow (`virsh setvcpus` then `virsh qemu-agent-command guest-set-vcpus` until
+ * the guest lists N online), (d) the floor: `device_add` + `guest-set-vcpus` over sockets
+ * that are already open. Each returns the ms from the start of the change to N online.
+ */
+import { provider } from "../../provider/dynamic";
+import { SocketGuestAgent, SocketMonitor, plugCpu, query, unixDialer } from "../../provider/qmp";
+import { rawQemu, startTestDomain, virsh } from "../../test/guest/guest";
+
+/** One measured method. */
+export type Method = (name: string, n: number) => Promise<number>;
+
+const GUEST = { machine: "q35", maxVcpus: 16, vcpus: 1 } as const;
+const BOOT_MS = 90_000;
+
+async function viaProvider(props: Record<string, unknown>): Promise<number> {
+  const { inputs, failures } = await provider.check!({}, props);
+  if (failures?.length) throw new Error(JSON.stringify(failures));
+  const quiet = console.log;
+  console.log = () => undefined;
+  const t0 = performance.now();
+  try {
+    await provider.create(inputs as Record<string, unknown>);
+    return performance.now() - t0;
+  } finally {
+    console.log = quiet;
+  }
+}
+
+/** (a) provider create (adopt + converge) through libvirt. */
+export const providerLibvirt: Method = async (name, n) => {
+  const vm = await startTestDomain({ name, ...GUEST });
+  try {
+    await vm.waitForAgent(BOOT_MS);
+    return await viaProvider({ libvirt: { uri: "qemu:///system", domain: vm.name }, maxVcpus: GUEST.maxVcpus, vcpus: n, guestAgent: "required" });
+  } finally {
+    await vm.destroy();
+  }
+};
+
+/** (b) provider create through raw QMP + the agent chardev. */
+export const providerQmp: Method = async (name, n) => {
+  const vm = await rawQemu({ name, ...GUEST });
+  try {
+    await vm.waitForAgent(BOOT_MS);
+    return await viaProvider({ qmp: { socket: vm.qmpSocket, agentSocket: vm.agentSocket }, maxVcpus: GUEST.maxVcpus, vcpus: n, guestAgent: "required" });
+  } finally {
+    await vm.stop();
+  }
+};
+
+/** (c) the manual flow with virsh. */
+export const manualVirsh: Method = async (name, n) => {
+  const vm = await startTestDomain({ name, ...GUEST });
+  try {
+    await vm.waitForAgent(BOOT_MS);
+    const want = Array.from({ length: n - 1 }, (_, i) => ({ "logical-id": i + 1, online: true }));
+    const t0 = performance.now();
+    await virsh(["setvcpus", vm.name, String(n), "--live"]);
+    for (;;) {
+      await virsh(["qemu-agent-command", vm.name, JSON.stringify({ execute: "guest-set-vcpus", arguments: { vcpus: want } })]).catch(() => undefined);
+      if ((await vm.guestOnlineCpus()).length >= n) return performance.now() - t0;
+    }
+  } finally {
+    await vm.destroy();
+  }
+};
+
+/** (d) the floor: device_add per slot, wait for the guest to list them, one guest-set-vcpus. */
+export const floorSockets: Method = async (name, n) => {
+  const vm = await rawQemu({ name, ...GUEST });
+  try {
+    await vm.waitForAgent(BOOT_MS);
+    const monitor = await SocketMonitor.connect(unixDialer(vm.qmpSocket));
+    const agent = await SocketGuestAgent.connect(unixDialer(vm.agentSocket));
+    try {
+      const free = (await query(monitor, "query-hotpluggable-cpus")).filter((s) => !s["qom-path"]).sort((a, b) => (a.props["core-id"] ?? 0) - (b.props["core-id"] ?? 0));
+      const t0 = performance.now();
+      for (const [i, slot] of free.slice(0, n - 1).entries()) await plugCpu(monitor, slot, `floor${i + 1}`);
+      let cpus = await agent.getVcpus();
+      while (cpus.length < n) cpus = await agent.getVcpus();
+      await agent.setVcpus(cpus.filter((c) => !c.online).map((c) => ({ logicalId: c.logicalId, online: true })));
+      return performance.now() - t0;
+    } finally {
+      await Promise.all([monitor.close(), agent.close()]);
+    }
+  } finally {
+    await vm.stop();
+  }
+};
