@@ -98,8 +98,9 @@ export function mergeSlots(arch: string, qemu: readonly QemuSlot[], t: Topology,
  * core (`vcpus-count` threads each).
  */
 export function inferTopology(slots: readonly QemuSlot[], arch = "x86_64"): Topology {
-  if (arch === "ppc64" || arch === "s390x") {
-    return { sockets: 1, dies: 1, cores: slots.length, threads: slots[0]?.vcpusCount ?? 1 };
+  const perEntity = Math.max(1, ...slots.map((s) => s.vcpusCount));
+  if (arch === "ppc64" || arch === "s390x" || perEntity > 1) {
+    return { sockets: 1, dies: 1, cores: slots.length, threads: perEntity };
   }
   const levels = (k: string) => Math.max(0, ...slots.map((s) => s.props[k] ?? 0)) + 1;
   return { sockets: levels("socket-id"), dies: levels("die-id"), cores: levels("core-id"), threads: levels("thread-id") };

@@ -13,6 +13,7 @@ import * as Q from "../../../../provider/libvirt/protocol/qemu-procedures";
 import * as R from "../../../../provider/libvirt/protocol/remote-procedures";
 import { LibvirtHypervisor } from "../../../../provider/backend/libvirt";
 import { fail } from "../../../fakes/libvirtd";
+import { Q35_DEFINITION } from "./fake-domain";
 import { TEST_URI, deadlineIn, libvirtHarness } from "./harness";
 import * as W from "./wire";
 
@@ -136,8 +137,15 @@ describe("hotAdd", () => {
     const call = domain.calls.find((c) => c.name === R.DomainSetVcpu.name)!;
     expect(call.args).toEqual({ dom: { name: "fixture-xml", uuid: "59b3d19e-19b6-45bf-8d61-7574b51fb748", id: 7 }, cpumap: "2", state: 1, flags: 1 });
     expect(call.payload).toEqual(SET_VCPU_2_ON_LIVE);
-    const slot = (await hv.read()).running!.slots[2]!;
-    expect(slot).toMatchObject({ enabled: true, order: 3, qomPath: "/machine/peripheral/vcpu2" });
+    const live = await hv.read();
+    expect(live.running!.slots[2]).toMatchObject({ enabled: true, order: 3, qomPath: "/machine/peripheral/vcpu2" });
+    expect([live.running!.vcpus, live.config!.vcpus]).toEqual([3, 2]); // live only: the definition keeps current='2'
+  });
+
+  test("several vCPUs of one step go in one call as a range cpumap", async () => {
+    const { hv, domain } = await h.start();
+    await hv.hotAdd({ kind: "hotAdd", entity: 2, vcpuIds: [2, 3] });
+    expect(domain.argsOf(R.DomainSetVcpu).map((a) => [a.cpumap, a.state, a.flags])).toEqual([["2-3", 1, 1]]);
   });
 });
 
@@ -185,7 +193,9 @@ describe("persistent definition", () => {
     expect(domain.argsOf(R.DomainSetVcpusFlags).map((a) => [a.nvcpus, a.flags])).toEqual([[3, 2]]);
   });
 
-  const defineCases: Record<string, { config: { maxVcpus: number; vcpus: number; topology?: typeof TOPOLOGY_1X4; machine?: string }; has: RegExp[]; lacks: RegExp[] }> = {
+  const pseries = Q35_DEFINITION.replace("arch='x86_64' machine='pc-q35-7.2'", "arch='ppc64' machine='pseries-7.2'").replace("cores='4' threads='1'", "cores='2' threads='2'");
+  type DefineCase = { definition?: string; config: { maxVcpus: number; vcpus: number; topology?: { sockets: number; dies?: number; cores: number; threads: number }; machine?: string }; has: RegExp[]; lacks: RegExp[] };
+  const defineCases: Record<string, DefineCase> = {
     "max 8, 3 plugged, new 1×8 topology": {
       config: { maxVcpus: 8, vcpus: 3, topology: { sockets: 1, dies: 1, cores: 8, threads: 1 } },
       has: [/<vcpu placement='static' current='3'>8<\/vcpu>/, /<topology sockets='1' dies='1' cores='8' threads='1'\/>/, /<vcpu id='7' enabled='no' hotpluggable='yes'\/>/],
@@ -201,9 +211,15 @@ describe("persistent definition", () => {
       has: [/<vcpu placement='static'>4<\/vcpu>/, /machine='pc-q35-8\.0'/, /<topology sockets='1' dies='1' cores='4' threads='1'\/>/],
       lacks: [/current=/, /pc-q35-7\.2/],
     },
+    "pseries (machine from the definition): the whole first core of 2 threads stays fixed": {
+      definition: pseries,
+      config: { maxVcpus: 8, vcpus: 4, topology: { sockets: 1, cores: 4, threads: 2 } },
+      has: [/<vcpu id='1' enabled='yes' hotpluggable='no' order='2'\/>/, /<vcpu id='2' enabled='yes' hotpluggable='yes' order='3'\/>/, /<topology sockets='1' cores='4' threads='2'\/>/],
+      lacks: [/machine='pc-q35/],
+    },
   };
   test.each(Object.entries(defineCases))("defineConfig: %s", async (_name, c) => {
-    const { hv, domain } = await h.start();
+    const { hv, domain } = await h.start(c.definition ? { definition: c.definition } : {});
     await hv.defineConfig({ kind: "defineConfig", config: { topology: undefined, machine: undefined, ...c.config } });
     expect(domain.argsOf(R.DomainGetXmlDesc).map((a) => a.flags)).toEqual([3]); // XML_SECURE | XML_INACTIVE
     const [define] = domain.argsOf(R.DomainDefineXmlFlags);

@@ -5,6 +5,10 @@
  * possible CPUs), `qom-path` only on plugged entities, and x86 `die-id` only when dies > 1.
  * Key order is the one QEMU prints (props, vcpus-count, qom-path, type); JSON does not care.
  */
+import { z } from "zod";
+import { toQemuSlot } from "../../../../provider/backend/qemu-view";
+import type { QemuSlot } from "../../../../provider/backend/slots";
+import { HotpluggableCpu } from "../../../../provider/qmp";
 
 /** One `HotpluggableCPU`, with QEMU's key names. */
 export interface RawHotpluggableCpu {
@@ -56,4 +60,15 @@ export function monitorReply(value: unknown, serial: number): string {
 /** A QMP error reply as libvirt relays it. */
 export function monitorError(errorClass: string, desc: string, serial: number): string {
   return JSON.stringify({ id: `libvirt-${serial}`, error: { class: errorClass, desc } });
+}
+
+/**
+ * A `query-hotpluggable-cpus` reply (`{"return": [...]}` or just the list) as the backends
+ * pass it on: validated by the project's QAPI schema (`HotpluggableCpu`), then mapped by
+ * provider/backend/qemu-view.ts `toQemuSlot`, as both backends do.
+ */
+export function qemuSlotsFrom(json: string): QemuSlot[] {
+  const parsed = JSON.parse(json) as unknown;
+  const list = Array.isArray(parsed) ? parsed : (parsed as { return: unknown }).return;
+  return z.array(HotpluggableCpu).parse(list).map(toQemuSlot);
 }
