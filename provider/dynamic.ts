@@ -7,8 +7,8 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { withHypervisor, resourceId } from "./connect";
 import { converge } from "./converge";
-import { ApplyError, ProviderError } from "./errors";
-import { decide } from "./plan";
+import { ApplyError, ProviderError, describeCause } from "./errors";
+import { decide, describeStep, plan, refusalMessage } from "./plan";
 import {
   VmCpuOutputs,
   checkInputs,
@@ -55,11 +55,45 @@ async function apply(props: Props, id: string | undefined): Promise<{ id: string
   });
 }
 
+/** How long the read-only preview of an adoption may take before it gives up quietly. */
+const PREVIEW_READ_MS = 5000;
+
+/**
+ * Preview of a create (adoption): Pulumi calls only `check` for a new resource, so the plan is
+ * shown here — read-only, best effort. A restart-needing change under `coldChanges: "refuse"`
+ * fails the preview naming the field; an unreachable VM (e.g. created by the same program)
+ * only logs that the plan is made at apply time.
+ */
+async function previewAdoption(inputs: Props, label: string): Promise<dynamic.CheckFailure[]> {
+  const desired = parseInputs(inputs);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), PREVIEW_READ_MS)));
+  try {
+    const live = await Promise.race([withHypervisor(desired, (hv) => hv.read()), timeout]);
+    if (!live) {
+      log(`${label}: preview: the VM did not answer within ${PREVIEW_READ_MS / 1000} s; the plan is made at apply`);
+      return [];
+    }
+    const p = plan(live, desired);
+    if (p.refused.length) return [{ property: p.refused[0]!.field, reason: refusalMessage(label, p.refused) }];
+    for (const line of [...p.steps.map(describeStep), ...p.blockers.map((b) => `will fail unless fixed: ${b}`)]) log(`${label}: preview: ${line}`);
+    if (!p.steps.length && !p.blockers.length) log(`${label}: preview: adopts ${live.name}; it already matches`);
+    return [];
+  } catch (err) {
+    log(`${label}: preview: can't read the VM yet (${describeCause(err)}); the plan is made at apply`);
+    return [];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The `VmCpu` resource provider (the object Pulumi's dynamic-provider host calls). */
 export const provider: dynamic.ResourceProvider = {
   async check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
     const { inputs, failures } = checkInputs(olds, news);
-    return { inputs, failures };
+    const creating = Object.keys(olds ?? {}).filter((k) => !k.startsWith("__")).length === 0;
+    if (failures.length || !creating || containsUnknown(inputs)) return { inputs, failures };
+    return { inputs, failures: await previewAdoption(inputs, labelOf(inputs)) };
   },
 
   async diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {

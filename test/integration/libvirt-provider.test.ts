@@ -57,6 +57,16 @@ describe("one VM through its life: hot-add, no-op, refusal, persist, drift, unpl
   });
   afterAll(async () => vm.destroy());
 
+  test("preview of the adoption (check) prints the plan, refuses a restart-needing one, and touches nothing", async () => {
+    const logs = captureLogs();
+    const ok = await provider.check!({}, spec()).finally(logs.restore);
+    expect(ok.failures).toEqual([]);
+    expect(logs.lines.join("\n")).toMatch(/VmCpu web-cpu: preview: hot-add vCPU 1 \(live\)\nVmCpu web-cpu: preview: hot-add vCPU 2 \(live\)/);
+    const refused = await provider.check!({}, spec({ maxVcpus: 8 }));
+    expect(refused.failures).toEqual([{ property: "maxVcpus", reason: expect.stringMatching(/maxVcpus: 4 → 8[\s\S]*Ways forward/) }]);
+    expect(await vcpucount(vm.name)).toMatchObject({ "current live": 1, "maximum config": 4 });
+  });
+
   test("create adopts the VM and hot-adds 1→3; the guest has all 3 online", async () => {
     const logs = captureLogs();
     const t0 = Date.now();
