@@ -40,6 +40,12 @@ export interface LibvirtTarget {
   readonly dialer?: Dialer;
 }
 
+/**
+ * Upper bound of any one libvirt call, so a hung daemon fails the operation instead of
+ * hanging `pulumi up` (the longest legitimate call, an unplug, waits 5 s inside libvirt).
+ */
+const CALL_TIMEOUT_MS = 120_000;
+
 /** {@link Hypervisor} over libvirt. */
 export class LibvirtHypervisor implements Hypervisor {
   private constructor(
@@ -54,7 +60,7 @@ export class LibvirtHypervisor implements Hypervisor {
   /** Connects to libvirt; CONNECTION_FAILED with the URI when it can't. */
   static async connect(uri: string, dialer?: Dialer): Promise<LibvirtClient> {
     try {
-      return await LibvirtClient.connect({ uri, ...(dialer ? { dialer } : {}) });
+      return await LibvirtClient.connect({ uri, callTimeoutMs: CALL_TIMEOUT_MS, ...(dialer ? { dialer } : {}) });
     } catch (err) {
       throw new ProviderError("CONNECTION_FAILED", `can't connect to libvirt at ${uri}: ${(err as Error).message}`, { cause: err });
     }

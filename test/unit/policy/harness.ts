@@ -29,11 +29,13 @@ export interface AnalyzedResource {
   readonly props: Props;
   readonly stack?: string;
   readonly type?: string;
+  /** Defaults to `urn:pulumi:<stack>::vmcpu::<type>::<name>`. */
+  readonly urn?: string;
 }
 
-/** A resource's URN, `urn:pulumi:<stack>::vmcpu::<type>::<name>`. */
+/** A resource's URN: its own, or `urn:pulumi:<stack>::vmcpu::<type>::<name>`. */
 export function urnOf(r: AnalyzedResource): string {
-  return `urn:pulumi:${r.stack ?? "dev"}::vmcpu::${r.type ?? VM_CPU}::${r.name}`;
+  return r.urn ?? `urn:pulumi:${r.stack ?? "dev"}::vmcpu::${r.type ?? VM_CPU}::${r.name}`;
 }
 
 /**
@@ -179,4 +181,68 @@ export async function configure(policies: Policies, config: Record<string, Props
     full[name] = { enforcementLevel: level, ...props };
   }
   await call(configureFn(), configureRequest(full));
+}
+
+/** What a case expects of its policy: pass, violations (one pattern per message), not applicable, not run, error. */
+export type Expected =
+  | "pass"
+  | { readonly violation: readonly RegExp[]; readonly level?: string }
+  | { readonly notApplicable: RegExp }
+  | { readonly notRun: RegExp }
+  /** The handler fails the call (a policy error, e.g. invalid config), with this message. */
+  | { readonly error: RegExp };
+
+/** Asserts an outcome; a violation's level defaults to the policy's own. */
+export function expectOutcome(actual: Outcome, expected: Expected, policyLevel: string): void {
+  if (expected === "pass") return expect(actual).toEqual({ kind: "pass" });
+  if ("violation" in expected) {
+    const messages = expected.violation.map((re) => expect.stringMatching(re));
+    return expect(actual).toEqual({ kind: "violation", level: expected.level ?? policyLevel, messages });
+  }
+  if ("error" in expected) throw new Error("an error case has no outcome");
+  if ("notRun" in expected) {
+    return expect(actual).toEqual({ kind: "not-run", level: "advisory", message: expect.stringMatching(expected.notRun) });
+  }
+  expect(actual).toEqual({ kind: "not-applicable", reason: expect.stringMatching(expected.notApplicable) });
+}
+
+/** One named case of a resource policy's table. */
+export interface ResourceCase<O> {
+  /** The resource's properties (usually `checked(...)` program inputs). */
+  readonly props: Props;
+  readonly name?: string;
+  readonly stack?: string;
+  readonly type?: string;
+  /** Factory options (a pack's defaults in code). */
+  readonly options?: O;
+  /** Config sent through Configure. */
+  readonly config?: Props;
+  readonly expect: Expected;
+}
+
+/** Runs one case: builds the policy, configures it, analyzes the resource, checks the outcome. */
+export async function runResourceCase<O>(make: (options?: O) => Policies[number], c: ResourceCase<O>): Promise<void> {
+  const policy = make(c.options);
+  await configure([policy], c.config ? { [policy.name]: c.config } : {});
+  const run = analyze([policy], { name: c.name ?? "web01-cpu", stack: c.stack, type: c.type, props: c.props });
+  if (typeof c.expect === "object" && "error" in c.expect) return expect(run).rejects.toThrow(c.expect.error);
+  const analysis = await run;
+  expectOutcome(outcome(analysis, policy.name), c.expect, policy.enforcementLevel ?? "advisory");
+}
+
+/** One named case of a stack policy's table. */
+export interface StackCase<O> {
+  readonly resources: readonly AnalyzedResource[];
+  readonly options?: O;
+  readonly config?: Props;
+  readonly expect: Expected;
+}
+
+/** Runs one stack case through @pulumi/policy's AnalyzeStack handler. */
+export async function runStackCase<O>(make: (options?: O) => Policies[number], c: StackCase<O>): Promise<void> {
+  const policy = make(c.options);
+  await configure([policy], c.config ? { [policy.name]: c.config } : {});
+  const run = analyzeStack([policy], c.resources);
+  if (typeof c.expect === "object" && "error" in c.expect) return expect(run).rejects.toThrow(c.expect.error);
+  expectOutcome(outcome(await run, policy.name), c.expect, policy.enforcementLevel ?? "advisory");
 }
