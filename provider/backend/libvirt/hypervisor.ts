@@ -70,18 +70,26 @@ export class LibvirtHypervisor implements Hypervisor {
    * A hypervisor for one domain over an existing connection (several domains of one host can
    * share it; closing the hypervisor leaves the client open). VM_NOT_FOUND when it does not exist.
    */
-  static async forDomain(client: LibvirtClient, domain: string, useAgent: boolean, ownsClient = false): Promise<LibvirtHypervisor> {
+  static async forDomain(
+    client: LibvirtClient,
+    domain: string,
+    useAgent: boolean,
+    ownsClient = false,
+    versions?: Versions,
+  ): Promise<LibvirtHypervisor> {
     try {
-      const [dom, libvirt, qemu] = await Promise.all([
-        client.domainLookupByName(domain),
-        client.connectGetLibVersion(),
-        client.connectGetVersion(),
-      ]);
-      return new LibvirtHypervisor(client, dom, { libvirt, qemu }, useAgent, ownsClient);
+      const [dom, known] = await Promise.all([client.domainLookupByName(domain), versions ?? LibvirtHypervisor.versions(client)]);
+      return new LibvirtHypervisor(client, dom, known, useAgent, ownsClient);
     } catch (err) {
       if (isNoDomain(err)) throw new ProviderError("VM_NOT_FOUND", `libvirt domain "${domain}" does not exist`, { cause: err });
       throw err;
     }
+  }
+
+  /** libvirt's and the hypervisor's versions, read once per connection by callers that share it. */
+  static async versions(client: LibvirtClient): Promise<Versions> {
+    const [libvirt, qemu] = await Promise.all([client.connectGetLibVersion(), client.connectGetVersion()]);
+    return { libvirt, qemu };
   }
 
   /** Connects and looks the domain up; the hypervisor owns (and closes) the connection. */

@@ -57,9 +57,8 @@ export interface AgentRead {
 }
 
 /** Reads the guest's CPUs through libvirt; never throws for an absent/silent agent. */
-export async function readGuest(client: LibvirtClient, dom: DomainRef, facts: DomainCpuFacts, useAgent: boolean): Promise<AgentRead> {
+export async function readGuest(client: LibvirtClient, dom: DomainRef, useAgent: boolean): Promise<AgentRead> {
   if (!useAgent) return { status: "off", guest: undefined };
-  if (!facts.agentChannel) return { status: "not-configured", guest: undefined };
   try {
     const g = await client.domainGetGuestVcpus(dom);
     return { status: "connected", guest: { present: g.vcpus, online: g.online, offlinable: g.offlinable } };
@@ -75,26 +74,37 @@ export interface Versions {
   readonly qemu: string;
 }
 
-/** Reads the whole live state of `dom`. */
+/**
+ * Reads the whole live state of `dom` in one round of concurrent calls: everything that a
+ * running domain needs is asked at once when the lookup saw it running (`id` ≠ -1); the
+ * answers that turn out not to apply are dropped.
+ */
 export async function readDomain(
   client: LibvirtClient,
   dom: DomainRef,
   versions: Versions,
   useAgent: boolean,
 ): Promise<LiveState> {
-  const [st, liveXml, persistent] = await Promise.all([
+  const wasActive = dom.id !== -1;
+  const [st, liveXml, persistent, inactiveXml, qemuEarly, agentEarly] = await Promise.all([
     client.domainGetState(dom),
     client.domainGetXmlDesc(dom, 0),
     client.domainIsPersistent(dom),
+    client.domainGetXmlDesc(dom, XML_INACTIVE),
+    wasActive ? queryHotpluggableCpus(client, dom).catch(() => undefined) : Promise.resolve(undefined),
+    wasActive ? readGuest(client, dom, useAgent) : Promise.resolve(undefined),
   ]);
   const state = RUN_STATES[st.state] ?? "unknown";
   const facts = readDomainCpu(liveXml);
   const active = ACTIVE.has(state);
-  const [configXml, qemu, agent] = await Promise.all([
-    persistent ? client.domainGetXmlDesc(dom, XML_INACTIVE) : Promise.resolve(undefined),
-    active ? queryHotpluggableCpus(client, dom) : Promise.resolve<QemuSlot[]>([]),
-    active && state !== "paused" ? readGuest(client, dom, facts, useAgent) : Promise.resolve<AgentRead>({ status: useAgent ? "unavailable" : "off", guest: undefined }),
-  ]);
+  // Started after the lookup, or the early query failed: ask again (and let a real error surface).
+  const qemu = !active ? [] : qemuEarly ?? (await queryHotpluggableCpus(client, dom));
+  const agent: AgentRead = !active || state === "paused"
+    ? { status: useAgent ? "unavailable" : "off", guest: undefined }
+    : !facts.agentChannel && useAgent
+      ? { status: "not-configured", guest: undefined }
+      : agentEarly ?? (await readGuest(client, dom, useAgent));
+  const configXml = persistent ? inactiveXml : undefined;
   const config = configXml === undefined ? undefined : configOf(readDomainCpu(configXml));
   const base = {
     backend: "libvirt" as const, name: facts.name, uuid: facts.uuid, state, arch: facts.arch,

@@ -44,19 +44,17 @@ export interface DriftRow {
 const VERDICT_OF_OUTCOME: Record<Exclude<ReadOutcome["kind"], "live">, Verdict> = {
   gone: "gone",
   unreachable: "unreachable",
-  unsupported: "unsupported",
   failed: "error",
 };
 
+/** Who the row is about (JSON key order: identity, verdict, kinds, then the views). */
 function identity(target: DriftTarget) {
   const d = target.desired;
-  return {
-    name: target.name,
-    ...(target.urn ? { urn: target.urn } : {}),
-    host: hostOf(d),
-    domain: domainOf(d),
-    declared: { vcpus: d.vcpus, maxVcpus: d.maxVcpus, ...(d.topology ? { topology: d.topology } : {}), ...(d.machine ? { machine: d.machine } : {}) },
-  };
+  return { name: target.name, ...(target.urn ? { urn: target.urn } : {}), host: hostOf(d), domain: domainOf(d) };
+}
+
+function declaredOf(d: DriftTarget["desired"]): NonNullable<DriftRow["declared"]> {
+  return { vcpus: d.vcpus, maxVcpus: d.maxVcpus, ...(d.topology ? { topology: d.topology } : {}), ...(d.machine ? { machine: d.machine } : {}) };
 }
 
 /** The row of a VM whose state was read. */
@@ -70,8 +68,10 @@ function judgeLive(target: DriftTarget, live: LiveState): DriftRow {
   const stateLine = verdict === "stopped" ? [`domain is ${live.state}`] : [];
   return {
     ...identity(target),
+    domain: desired.libvirt?.domain ?? live.name,
     verdict,
     kinds,
+    declared: declaredOf(desired),
     ...(outputs.config ? { config: { vcpus: outputs.config.vcpus, maxVcpus: outputs.config.maxVcpus } } : {}),
     ...(live.running ? { live: { vcpus: live.running.vcpus, maxVcpus: live.running.maxVcpus, libvirtVcpus: live.running.libvirtVcpus } } : {}),
     ...(outputs.guestOnlineVcpus !== undefined ? { guestOnline: outputs.guestOnlineVcpus } : {}),
@@ -87,7 +87,8 @@ function judgeLive(target: DriftTarget, live: LiveState): DriftRow {
 /** The row of one target from its read outcome. */
 export function judge(target: DriftTarget, outcome: ReadOutcome): DriftRow {
   if (outcome.kind === "live") return judgeLive(target, outcome.live);
-  return { ...identity(target), verdict: VERDICT_OF_OUTCOME[outcome.kind], kinds: [], details: [outcome.reason, ...target.notes] };
+  const verdict = VERDICT_OF_OUTCOME[outcome.kind];
+  return { ...identity(target), verdict, kinds: [], declared: declaredOf(target.desired), details: [outcome.reason, ...target.notes] };
 }
 
 /** The row of an entry that could not be checked (invalid input, encrypted secret). */

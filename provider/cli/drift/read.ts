@@ -1,20 +1,23 @@
 /**
  * Reads the live state of every target: one libvirt connection per host (targets grouped
  * by URI), hosts in parallel up to a bound, the VMs of one host concurrently over that one
- * connection up to a bound, each host within a deadline. Every VM gets an outcome; a host
+ * connection up to a bound, each host within a deadline. A raw-QMP VM is its own "host" with
+ * its own connection (the provider's `withHypervisor`). Every VM gets an outcome; a host
  * that can't be reached marks its VMs `unreachable` and the other hosts are still read.
  */
-import { LibvirtHypervisor } from "../../backend/libvirt";
+import { LibvirtHypervisor, type Versions } from "../../backend/libvirt";
+import { withHypervisor } from "../../connect";
 import { describeCause, hasCode } from "../../errors";
-import { isLibvirtClientError, isNoDomain, type LibvirtClient } from "../../libvirt";
+import { isNoDomain, type LibvirtClient } from "../../libvirt";
 import type { LiveState } from "../../spec";
+import { CliError } from "../errors";
 import { mapBounded, settledBy } from "../pool";
 import { domainOf, hostOf, type DriftTarget } from "./target";
 
 /** What reading one target gave. */
 export type ReadOutcome =
   | { readonly kind: "live"; readonly live: LiveState }
-  | { readonly kind: "gone" | "unreachable" | "unsupported" | "failed"; readonly reason: string };
+  | { readonly kind: "gone" | "unreachable" | "failed"; readonly reason: string };
 
 /** How one host went (for progress lines and the summary). */
 export interface HostReport {
@@ -45,9 +48,13 @@ export interface ReadResult {
   readonly hosts: readonly HostReport[];
 }
 
+/** Error codes (libvirt client, QMP client) that mean the connection, not the VM, failed. */
+const HOST_FAILURES: ReadonlySet<string> = new Set(["CONNECTION_CLOSED", "CALL_TIMEOUT", "QMP_CONNECTION_CLOSED", "QMP_TIMEOUT", "QMP_DIAL_FAILED"]);
+
 /** Lost connections and per-call timeouts are the host's fault, not the VM's. */
 function isHostFailure(err: unknown): boolean {
-  return isLibvirtClientError(err) && (err.code === "CONNECTION_CLOSED" || err.code === "CALL_TIMEOUT");
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return err instanceof Error && typeof code === "string" && HOST_FAILURES.has(code);
 }
 
 /** Classifies a failed read of one VM. */
@@ -58,16 +65,17 @@ export function outcomeOfError(err: unknown): ReadOutcome {
 }
 
 /** Reads one domain over a shared connection (the provider's own read path). */
-export async function readDomainOver(client: LibvirtClient, target: DriftTarget): Promise<ReadOutcome> {
+export async function readDomainOver(client: LibvirtClient, target: DriftTarget, versions?: Versions): Promise<ReadOutcome> {
   try {
-    const hv = await LibvirtHypervisor.forDomain(client, domainOf(target.desired), target.desired.guestAgent !== "off");
+    const hv = await LibvirtHypervisor.forDomain(client, domainOf(target.desired), target.desired.guestAgent !== "off", false, versions);
     return { kind: "live", live: await hv.read() };
   } catch (err) {
     return outcomeOfError(err);
   }
 }
 
-const timeoutReason = (host: string, ms: number) => `${host} did not answer within ${ms / 1000} s [HOST_TIMEOUT]`;
+/** The reason given for the VMs of a host that missed its deadline. */
+const timeoutReason = (host: string, ms: number) => describeCause(new CliError("HOST_TIMEOUT", `${host} did not answer within ${ms / 1000} s`));
 
 /** Connects within the deadline; the reason when it can't. */
 async function connectBy(host: string, deadline: number, timeoutMs: number): Promise<LibvirtClient | string> {
@@ -88,10 +96,11 @@ export async function readHost(host: string, targets: readonly DriftTarget[], op
   const settle = (i: number, o: ReadOutcome): ReadOutcome => (opts.onVm?.(targets[i] as DriftTarget, o), o);
   const client = await connectBy(host, deadline, opts.hostTimeoutMs);
   if (typeof client === "string") return targets.map((_, i) => settle(i, { kind: "unreachable", reason: client }));
-  const outcomes = new Array<ReadOutcome | undefined>(targets.length);
+  const outcomes: (ReadOutcome | undefined)[] = Array.from({ length: targets.length }, () => undefined);
   let expired = false;
+  const versions = LibvirtHypervisor.versions(client);
   const work = mapBounded(targets, opts.vmConcurrency, async (t, i) => {
-    const outcome = await readDomainOver(client, t);
+    const outcome = await readDomainOver(client, t, await versions.catch(() => undefined));
     if (!expired) outcomes[i] = settle(i, outcome);
   });
   try {
@@ -106,28 +115,34 @@ export async function readHost(host: string, targets: readonly DriftTarget[], op
   return outcomes.map((o, i) => o ?? settle(i, { kind: "unreachable", reason: timeoutReason(host, opts.hostTimeoutMs) }));
 }
 
-const unsupported: ReadOutcome = {
-  kind: "unsupported",
-  reason: "drift reads VMs through libvirt only for now; this VmCpu uses a raw QMP connection",
-};
+/**
+ * Reads the raw-QMP targets of one endpoint one after the other (QEMU serves one QMP client
+ * per socket), each over its own connection, within the host deadline.
+ */
+export async function readQmpEndpoint(host: string, targets: readonly DriftTarget[], opts: ReadOptions): Promise<ReadOutcome[]> {
+  const deadline = Date.now() + opts.hostTimeoutMs;
+  const outcomes: ReadOutcome[] = [];
+  for (const t of targets) {
+    const reading = withHypervisor(t.desired, (hv) => hv.read()).then((live): ReadOutcome => ({ kind: "live", live }), outcomeOfError);
+    const outcome = (await settledBy(reading, deadline)) ? await reading : { kind: "unreachable" as const, reason: timeoutReason(host, opts.hostTimeoutMs) };
+    opts.onVm?.(t, outcome);
+    outcomes.push(outcome);
+  }
+  return outcomes;
+}
 
-/** Reads every target: grouped by host, hosts in parallel (bounded). */
+/** Reads every target: grouped by host (libvirt URI or QMP endpoint), hosts in parallel (bounded). */
 export async function readAll(targets: readonly DriftTarget[], opts: ReadOptions): Promise<ReadResult> {
   const outcomes = new Array<ReadOutcome>(targets.length);
   const groups = new Map<string, number[]>();
   targets.forEach((t, i) => {
-    if (!t.desired.libvirt) {
-      outcomes[i] = unsupported;
-      opts.onVm?.(t, unsupported);
-      return;
-    }
     const host = hostOf(t.desired);
     groups.set(host, [...(groups.get(host) ?? []), i]);
   });
   const hosts = await mapBounded([...groups], opts.hostConcurrency, async ([host, indexes]) => {
     const t0 = Date.now();
     const group = indexes.map((i) => targets[i] as DriftTarget);
-    const read = await readHost(host, group, opts);
+    const read = await (group[0]?.desired.libvirt ? readHost(host, group, opts) : readQmpEndpoint(host, group, opts));
     read.forEach((o, k) => void (outcomes[indexes[k] as number] = o));
     const down = read.every((o) => o.kind === "unreachable") ? read[0] : undefined;
     const report: HostReport = { host, vms: group.length, ms: Date.now() - t0, ...(down && down.kind !== "live" ? { unreachable: down.reason } : {}) };

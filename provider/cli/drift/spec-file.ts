@@ -35,6 +35,6 @@ export function entriesFromSpecFile(doc: Rec[] | { vms: unknown[] }): LoadedEntr
   return list.map((raw, i) => {
     const entry = isRecord(raw) ? raw : {};
     const { name: _name, ...fields } = entry;
-    return toTarget({ name: entryName(entry, i) }, fields, `vms[${i}]`);
+    return toTarget({ name: entryName(entry, i) }, fields, (p) => (p ? `vms[${i}].${p}` : `vms[${i}]`));
   });
 }

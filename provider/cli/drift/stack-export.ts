@@ -6,7 +6,7 @@
  * connection and settings from the other outputs. Secrets are unwrapped (see ./secrets).
  */
 import { toTarget, type LoadedEntry } from "./target";
-import { unwrapSecrets } from "./secrets";
+import { EncryptedSecret, unwrapSecrets } from "./secrets";
 
 /** Type token of `VmCpu` resources (the SDK's `VM_CPU_TYPE`; not imported, to keep `@pulumi/pulumi` out of the CLI). */
 export const VM_CPU_TYPE = "pulumi-nodejs:dynamic/qemu:VmCpu";
@@ -18,7 +18,7 @@ const DECLARED_FIELDS = ["maxVcpus", "vcpus", "topology", "machine"] as const;
 
 type Rec = Record<string, unknown>;
 
-const isRecord = (v: unknown): v is Rec => typeof v === "object" && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Rec => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof EncryptedSecret);
 
 function pick(from: Rec, keys: readonly string[]): Rec {
   return Object.fromEntries(keys.filter((k) => from[k] !== undefined).map((k) => [k, from[k]]));
@@ -33,6 +33,13 @@ export function isStackExport(doc: unknown): doc is { deployment: Rec } {
 export function nameFromUrn(urn: unknown): string | undefined {
   if (typeof urn !== "string" || !urn.includes("::")) return undefined;
   return urn.slice(urn.lastIndexOf("::") + 2) || undefined;
+}
+
+/** Where an input property sits in the outputs (the CPU fields under `declared`). */
+function outputPath(property: string): string {
+  if (!property) return "outputs";
+  const top = property.split(".")[0] as string;
+  return (DECLARED_FIELDS as readonly string[]).includes(top) ? `outputs.declared.${property}` : `outputs.${property}`;
 }
 
 function declaredFields(outputs: Rec): Rec | undefined {
@@ -51,10 +58,10 @@ function resourceEntry(resource: Rec, index: number): LoadedEntry {
   const label = typeof outs["__label"] === "string" ? outs["__label"] : undefined;
   const name = nameFromUrn(urn) ?? label ?? `resource #${index}`;
   const declared = declaredFields(outs);
-  if (declared) return toTarget({ name, urn }, { ...pick(outs, SETTING_FIELDS), ...declared }, "outputs");
+  if (declared) return toTarget({ name, urn }, { ...pick(outs, SETTING_FIELDS), ...declared }, outputPath);
   // No outputs yet (e.g. the first apply failed): the inputs are the program's declaration.
   const notes = ["declared spec taken from the inputs (the outputs hold no `declared`)"];
-  return toTarget({ name, urn, notes }, pick(ins, [...SETTING_FIELDS, ...DECLARED_FIELDS]), "inputs");
+  return toTarget({ name, urn, notes }, pick(ins, [...SETTING_FIELDS, ...DECLARED_FIELDS]), (p) => (p ? `inputs.${p}` : "inputs"));
 }
 
 /** One entry per live `VmCpu` resource (pending deletes are skipped), in file order. */

@@ -29,6 +29,6 @@ export function summarize(rows: readonly DriftRow[], hosts: readonly HostReport[
 export function exitLine(s: Summary): string {
   if (s.exitCode === 0) return "exit 0: no drift";
   if (s.exitCode === 2) return "exit 2: drift";
-  const unchecked = (["unreachable", "unsupported", "error"] as const).reduce((n, v) => n + (s.verdicts[v] ?? 0), 0);
+  const unchecked = (["unreachable", "error"] as const).reduce((n, v) => n + (s.verdicts[v] ?? 0), 0);
   return `exit 1: incomplete: ${unchecked} VM${unchecked === 1 ? "" : "s"} could not be checked`;
 }

@@ -39,9 +39,9 @@ export function hostOf(desired: VmCpuInputs): string {
   return `qmp:${q?.socket ?? `${q?.host}:${q?.port}`}`;
 }
 
-/** The VM's own name on its host (libvirt domain, or the QMP endpoint). */
+/** The VM's name on its host: the libvirt domain; "-" for raw QMP (QEMU's `-name` is only known once read). */
 export function domainOf(desired: VmCpuInputs): string {
-  return desired.libvirt?.domain ?? hostOf(desired);
+  return desired.libvirt?.domain ?? "-";
 }
 
 /** The libvirt URI and domain of raw fields, where they are plain strings. */
@@ -56,10 +56,11 @@ function placeOf(fields: Record<string, unknown>): { host?: string; domain?: str
 
 /**
  * Checks `fields` (VmCpu inputs, possibly with encrypted-secret markers, whose paths name
- * where they were found) into a target; `where` prefixes schema failures (e.g. "outputs").
+ * where they were found) into a target; `where` maps an input property (e.g. "vcpus", or ""
+ * for the whole entry) to where it is in the file (e.g. "outputs.declared.vcpus").
  * SECRET_ENCRYPTED names each encrypted field; INPUT_INVALID lists the schema failures.
  */
-export function toTarget(entry: { name: string; urn?: string; notes?: string[] }, fields: Record<string, unknown>, where: string): LoadedEntry {
+export function toTarget(entry: { name: string; urn?: string; notes?: string[] }, fields: Record<string, unknown>, where: (property: string) => string): LoadedEntry {
   const invalid = (error: CliError): LoadedEntry => ({ kind: "invalid", name: entry.name, urn: entry.urn, ...placeOf(fields), error });
   const encrypted = encryptedPaths(fields);
   if (encrypted.length) {
@@ -72,7 +73,7 @@ export function toTarget(entry: { name: string; urn?: string; notes?: string[] }
   }
   const { failures } = checkInputs(undefined, fields);
   if (failures.length) {
-    const list = failures.map((f) => `${f.property ? `${where}.${f.property}` : where}: ${f.reason}`).join("; ");
+    const list = failures.map((f) => `${where(f.property)}: ${f.reason}`).join("; ");
     return invalid(new CliError("INPUT_INVALID", list));
   }
   const desired = parseInputs(fields);

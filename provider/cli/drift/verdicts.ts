@@ -22,7 +22,6 @@ export const VERDICTS = {
   stopped: { exitCode: 2, meaning: "the domain is defined but not running (shut off or crashed)" },
   gone: { exitCode: 2, meaning: "the domain does not exist on its host" },
   unreachable: { exitCode: 1, meaning: "its host could not be reached or did not answer in time" },
-  unsupported: { exitCode: 1, meaning: "drift can't read this kind of VM yet (raw QMP connection)" },
   error: { exitCode: 1, meaning: "its entry is invalid or reading it failed" },
 } as const satisfies Record<string, VerdictRule>;
 
