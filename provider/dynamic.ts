@@ -71,16 +71,16 @@ async function previewAdoption(inputs: Props, label: string): Promise<dynamic.Ch
   try {
     const live = await Promise.race([withHypervisor(desired, (hv) => hv.read()), timeout]);
     if (!live) {
-      log(`${label}: preview: the VM did not answer within ${PREVIEW_READ_MS / 1000} s; the plan is made at apply`);
+      log(`${label}: the VM did not answer within ${PREVIEW_READ_MS / 1000} s; the plan is made at apply`);
       return [];
     }
     const p = plan(live, desired);
     if (p.refused.length) return [{ property: p.refused[0]!.field, reason: refusalMessage(label, p.refused) }];
-    for (const line of [...p.steps.map(describeStep), ...p.blockers.map((b) => `will fail unless fixed: ${b}`)]) log(`${label}: preview: ${line}`);
-    if (!p.steps.length && !p.blockers.length) log(`${label}: preview: adopts ${live.name}; it already matches`);
+    for (const line of [...p.steps.map(describeStep), ...p.blockers.map((b) => `fail unless fixed: ${b}`)]) log(`${label}: will ${line}`);
+    if (!p.steps.length && !p.blockers.length) log(`${label}: will adopt ${live.name}; it already matches`);
     return [];
   } catch (err) {
-    log(`${label}: preview: can't read the VM yet (${describeCause(err)}); the plan is made at apply`);
+    log(`${label}: can't read the VM yet (${describeCause(err)}); the plan is made at apply`);
     return [];
   } finally {
     clearTimeout(timer);
@@ -101,8 +101,12 @@ export const provider: dynamic.ResourceProvider = {
     if (!stored.success || containsUnknown(news)) return { changes: true };
     const decision = decide(stored.data, parseInputs(news));
     const label = labelOf(news);
-    if (decision.refusal) throw new ProviderError("COLD_CHANGE_REFUSED", decision.refusal);
-    for (const line of decision.summary) log(`${label}: preview: ${line}`);
+    if (decision.refusal) {
+      const refusal = new ProviderError("COLD_CHANGE_REFUSED", decision.refusal);
+      refusal.stack = "(the host prints the stack too; the message above is the whole story)";
+      throw refusal;
+    }
+    for (const line of decision.summary) log(`${label}: will ${line}`);
     return { changes: decision.changes, replaces: [...decision.replaces], deleteBeforeReplace: false };
   },
 

@@ -49,6 +49,7 @@ async function runStep(hv: Hypervisor, step: Step, opts: ExecuteOptions): Promis
     case "hotAdd":
       return hv.hotAdd(step);
     case "unplug": {
+      opts.log(`${opts.label}: ${describeStep(step)}: waiting up to ${t.unplugSeconds} s for the guest to eject it and QEMU to free the slot`);
       const outcome = await hv.unplug(step, deadlineIn(t.unplugSeconds));
       if (!outcome.removed) {
         throw new ProviderError("UNPLUG_NOT_CONFIRMED", `unplug of vCPU ${step.vcpuIds.join(",")} not confirmed within ${t.unplugSeconds} s: ${outcome.detail}`);
@@ -90,6 +91,7 @@ export async function execute(hv: Hypervisor, steps: readonly Step[], opts: Exec
   for (const step of steps) {
     if (skipGuestStep(hv, step, agentAnswered) && opts.guestAgent !== "required") continue;
     const started = Date.now();
+    opts.log(`${opts.label}: ${describeStep(step)}: started`);
     let outcome: StepOutcome;
     try {
       outcome = await runStep(hv, step, opts);

@@ -81,7 +81,7 @@ export function decide(olds: VmCpuOutputs, news: VmCpuInputs): Decision {
   if (replacedConnection.length) {
     return {
       changes: true, replaces: replacedConnection, refusal: undefined, plan: p,
-      summary: replacedConnection.map((f) => `${f} changed: ${FIELD_RULES[f].why}`),
+      summary: replacedConnection.map((f) => `replace the resource: ${f} changed (${FIELD_RULES[f].why})`),
     };
   }
   if (p.refused.length) return { changes: true, replaces: [], refusal: refusalMessage(vm, p.refused), summary: [], plan: p };
@@ -90,9 +90,9 @@ export function decide(olds: VmCpuOutputs, news: VmCpuInputs): Decision {
   const replaces = restarting ? p.changes.filter((c) => c.status === "restart" || c.status === "pending").map((c) => c.field) : [];
   const summary = [
     ...p.steps.map(describeStep),
-    ...settings.map((f) => `${f}: ${FIELD_RULES[f].why}`),
-    ...p.restartPendingAfter.map((f) => `${f} waits in the definition until the next restart (restartPending)`),
-    ...p.blockers.map((b) => `will fail unless fixed: ${b}`),
+    ...settings.map((f) => `record the new ${f} (${FIELD_RULES[f].why})`),
+    ...p.restartPendingAfter.map((f) => `leave ${f} waiting in the definition until the next restart (restartPending)`),
+    ...p.blockers.map((b) => `fail unless fixed: ${b}`),
   ];
   return { changes: p.steps.length > 0 || settings.length > 0, replaces, refusal: undefined, summary, plan: p };
 }

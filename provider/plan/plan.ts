@@ -67,11 +67,22 @@ const change = (d: Diffed | { field: FieldChange["field"]; from: unknown; to: un
   why: why ?? (d.field === "guestOnlineVcpus" ? "CPUs plugged but offline in the guest are onlined through qemu-guest-agent" : FIELD_RULES[d.field].why),
 });
 
+/**
+ * Topology written with a new maximum when the program declares none: the current one if it
+ * still multiplies out, else one socket of cores with the current threads per core. Always
+ * explicit, so QEMU never picks (libvirt without `<topology>` starts `sockets=maxVcpus`).
+ */
+function topologyFor(d: VmCpuInputs, have: ConfigCpus): ConfigCpus["topology"] {
+  if (d.topology) return d.topology;
+  if (product(have.topology) === d.maxVcpus) return have.topology;
+  const threads = d.maxVcpus % have.topology.threads === 0 ? have.topology.threads : 1;
+  return { sockets: 1, dies: 1, cores: d.maxVcpus / threads, threads };
+}
+
 function defineStep(d: VmCpuInputs, have: ConfigCpus): DefineConfigStep {
-  const keepTopology = have.topology && product(have.topology) === d.maxVcpus ? have.topology : undefined;
   return {
     kind: "defineConfig",
-    config: { maxVcpus: d.maxVcpus, vcpus: d.vcpus, topology: d.topology ?? keepTopology, machine: d.machine },
+    config: { maxVcpus: d.maxVcpus, vcpus: d.vcpus, topology: topologyFor(d, have), machine: d.machine },
   };
 }
 

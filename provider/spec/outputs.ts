@@ -81,13 +81,25 @@ export function pendingRestartFields(live: LiveState): string[] {
 /** Topology equality with dies/clusters defaulting to 1. */
 export { sameTopology };
 
+/**
+ * Drops `undefined` members at every depth: Pulumi's dynamic-provider host converts results
+ * with `Struct.fromJavaScript`, which rejects them ("Unexpected struct type.").
+ */
+export function withoutUndefined<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutUndefined) as T;
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, withoutUndefined(v)]),
+  ) as T;
+}
+
 /** Builds outputs from what was read and the settings of the apply. */
 export function toOutputs(live: LiveState, settings: VmCpuInputs, name?: string): VmCpuOutputs {
   const { running, config } = live;
   const pending = pendingRestartFields(live);
   const source = running ?? config;
   const guestOnline = live.guest ? live.guest.online.length : undefined;
-  return VmCpuOutputs.parse({
+  return withoutUndefined(VmCpuOutputs.parse({
     __label: name,
     declared: { maxVcpus: settings.maxVcpus, vcpus: settings.vcpus, topology: settings.topology, machine: settings.machine },
     libvirt: settings.libvirt,
@@ -115,7 +127,7 @@ export function toOutputs(live: LiveState, settings: VmCpuInputs, name?: string)
     agent: live.agent,
     libvirtVersion: live.libvirtVersion,
     qemuVersion: live.qemuVersion,
-  });
+  }));
 }
 
 /**

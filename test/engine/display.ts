@@ -4,7 +4,9 @@
  * `~ refresh`), a Diagnostics section with resource errors and the provider host's output
  * (un-attributed info diagnostics, shown under the stack), and the resource summary.
  * Diff keys come from old vs new inputs with `__*` keys hidden, as the CLI computes them for
- * providers that send no detailed diff (the Node dynamic-provider host never does).
+ * providers that send no detailed diff (the Node dynamic-provider host never does). A
+ * replace also lists the provider's `replaces` keys (`; replace: …`), which the CLI marks
+ * per property in `--diff` view.
  */
 import type { Command, OperationReport } from "./engine";
 import type { StepOp, StepReport } from "./steps";
@@ -26,9 +28,15 @@ const SUMMARY: Record<StepOp, [string, string]> = {
   same: ["unchanged", "unchanged"],
 };
 
+function info(s: StepReport): string {
+  if (s.error) return "**failed**";
+  const diff = s.diffKeys.map((k) => `~${k}`).join(", ");
+  const replace = s.replaceKeys.length ? `; replace: ${s.replaceKeys.join(", ")}` : "";
+  return diff || replace ? `[diff: ${diff}${replace}]` : "";
+}
+
 function row(s: StepReport): string[] {
-  const info = s.error ? "**failed**" : s.diffKeys.length ? `[diff: ${s.diffKeys.map((k) => `~${k}`).join(", ")}]` : "";
-  return [SYMBOL[s.op], s.type, s.name, s.op, info];
+  return [SYMBOL[s.op], s.type, s.name, s.op, info(s)];
 }
 
 function table(rows: string[][]): string[] {

@@ -6,7 +6,7 @@
  * stops the host. Only `pulumi-nodejs:dynamic…` resources are driven; others are ignored.
  */
 import { namespacedConfig, type Registration } from "./capture";
-import { FakeEngineService } from "./engine-service";
+import { FakeEngineService, type EngineLog } from "./engine-service";
 import { ProviderHost, type Diagnostic } from "./plugin";
 import { ProviderRpc } from "./rpc";
 import { destroyStep, deleteResource, refreshStep, stepFor, type Call, type ResourceState, type StepContext, type StepReport } from "./steps";
@@ -54,25 +54,17 @@ export class EngineError extends Error {
 
 const isDynamic = (r: Registration) => r.type.startsWith("pulumi-nodejs:dynamic");
 
-/** The stand-in engine. Create with {@link MiniEngine.start}; {@link MiniEngine.stop} when done. */
+/**
+ * The stand-in engine. Holds no process between commands: each command starts the engine
+ * service and a provider host, and stops both before it returns.
+ */
 export class MiniEngine {
   /** The state: resources by URN, in creation order. */
   readonly state = new Map<string, ResourceState>();
+  /** `Engine.Log` calls received over all commands (the Node host never makes any). */
+  readonly engineLogs: EngineLog[] = [];
 
-  private constructor(
-    private readonly opts: EngineOptions,
-    private readonly service: FakeEngineService,
-  ) {}
-
-  /** Starts the engine's own gRPC service (the address plugins get). */
-  static async start(opts: EngineOptions): Promise<MiniEngine> {
-    return new MiniEngine(opts, await FakeEngineService.start());
-  }
-
-  /** `Engine.Log` calls received (the Node host never makes any). */
-  get engineLogs() {
-    return this.service.logs;
-  }
+  constructor(private readonly opts: EngineOptions) {}
 
   /** `pulumi up`: creates, updates, replaces and deletes to match `regs`. */
   up(regs: readonly Registration[]): Promise<OperationReport> {
@@ -107,11 +99,6 @@ export class MiniEngine {
     });
   }
 
-  /** Stops the engine service. */
-  async stop(): Promise<void> {
-    await this.service.stop();
-  }
-
   private async deploy(ctx: StepContext, regs: readonly Registration[]): Promise<StepReport[]> {
     const steps: StepReport[] = [];
     const wanted = regs.filter(isDynamic);
@@ -142,7 +129,11 @@ export class MiniEngine {
     const t0 = Date.now();
     const stack = this.opts.stack ?? "dev";
     const config = namespacedConfig(this.opts.project, this.opts.config);
-    const host = await ProviderHost.start({ ...this.opts, stack, config, engineAddress: this.service.address });
+    const service = await FakeEngineService.start();
+    const host = await ProviderHost.start({ ...this.opts, stack, config, engineAddress: service.address }).catch(async (err: unknown) => {
+      await service.stop();
+      throw err;
+    });
     const rpc = new ProviderRpc(host.port);
     const ctx: StepContext = { rpc, preview, state: new Map(this.state), pendingDeletes: [], calls: [] };
     const errors: string[] = [];
@@ -163,6 +154,8 @@ export class MiniEngine {
     } finally {
       rpc.close();
       await host.stop();
+      await service.stop();
+      this.engineLogs.push(...service.logs);
     }
     return { ...result, diagnostics: host.diagnostics, ms: Date.now() - t0 };
   }

@@ -127,10 +127,7 @@ type Draft = { -readonly [K in keyof StepReport]: StepReport[K] };
 async function runStep(ctx: StepContext, reg: Registration, old: ResourceState | undefined, r: Draft): Promise<void> {
   const t = target(reg);
   const news = await check(ctx, t, old?.inputs ?? {}, reg.inputs);
-  if (!old) {
-    r.diffKeys = changedKeys({}, news, { skipInternal: true });
-    return create(ctx, t, news);
-  }
+  if (!old) return create(ctx, t, news);
   ctx.calls.push({ method: "diff", name: t.name });
   const diff = await guarded(() => ctx.rpc.diff(t, old.id, old.outputs, news, old.inputs));
   r.op = opOf(diff, old.inputs, news);

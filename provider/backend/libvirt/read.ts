@@ -37,13 +37,12 @@ const RUN_STATES: Record<number, RunState> = {
 const ACTIVE: ReadonlySet<RunState> = new Set(["running", "blocked", "paused", "shutdown", "pmsuspended"]);
 
 /**
- * Topology of a definition. Without `<topology>` libvirt passes none to QEMU, which picks
- * one (cores first for machine types ≥ 6.2): read it from QEMU's slots when running,
- * else assume one socket of `maxVcpus` cores.
+ * Topology of a definition. Without `<topology>` libvirt 9.0 starts QEMU with
+ * `sockets=maxVcpus,cores=1,threads=1`: read it from QEMU's slots when running, else assume that.
  */
 export function topologyOf(f: DomainCpuFacts, qemu?: readonly QemuSlot[]): Topology {
   if (f.topology) return f.topology;
-  return qemu?.length ? inferTopology(qemu, f.arch) : { sockets: 1, dies: 1, cores: f.maxVcpus, threads: 1 };
+  return qemu?.length ? inferTopology(qemu, f.arch) : { sockets: f.maxVcpus, dies: 1, cores: 1, threads: 1 };
 }
 
 function configOf(f: DomainCpuFacts): ConfigCpus {

@@ -37,7 +37,8 @@ describe("execute", () => {
     expect(vm.calls.filter((c) => c !== "read")).toEqual(["hotAdd:1", "hotAdd:2", "guest-set:1+,2+", "config:3"]);
     expect(result.live.guest?.online).toEqual([0, 1, 2]);
     expect(result.timings.map((t) => t.step.kind)).toEqual(["hotAdd", "hotAdd", "onlineInGuest", "setConfigVcpus"]);
-    expect(logs[0]).toMatch(/^VmCpu t: hot-add vCPU 1 \(live\): done in \d+ ms$/);
+    expect(logs[0]).toBe("VmCpu t: hot-add vCPU 1 (live): started");
+    expect(logs[1]).toMatch(/^VmCpu t: hot-add vCPU 1 \(live\): done in \d+ ms$/);
   });
 
   test("unplug 3→2: offline in the guest first, then unplug the most recent", async () => {

@@ -30,7 +30,7 @@ const cases: Record<string, Case> = {
     olds: stored(), news: { vcpus: 2, maxVcpus: 8, coldChanges: "persist" }, changes: true, replaces: [], summary: /restartPending/,
   },
   "different domain: replace": { olds: stored(), news: { vcpus: 2, libvirt: { uri: "qemu:///system", domain: "web02" } }, changes: true, replaces: ["libvirt"] },
-  "setting only: update with no VM step": { olds: stored(), news: { vcpus: 2, timeouts: { unplugSeconds: 5 } }, changes: true, summary: /timeouts: only changes how long/ },
+  "setting only: update with no VM step": { olds: stored(), news: { vcpus: 2, timeouts: { unplugSeconds: 5 } }, changes: true, summary: /record the new timeouts \(only changes how long/ },
   "guest CPUs offline: update to online them": {
     olds: stored({}, { ...runningVm({ plugged: 2 }), guest: { present: [0, 1], online: [0], offlinable: [1] } }), news: { vcpus: 2 }, changes: true, summary: /online CPUs in the guest/,
   },
