@@ -61,7 +61,7 @@ describe("one VM through its life: hot-add, no-op, refusal, persist, drift, unpl
     const logs = captureLogs();
     const ok = await provider.check!({}, spec()).finally(logs.restore);
     expect(ok.failures).toEqual([]);
-    expect(logs.lines.join("\n")).toMatch(/VmCpu web-cpu: preview: hot-add vCPU 1 \(live\)\nVmCpu web-cpu: preview: hot-add vCPU 2 \(live\)/);
+    expect(logs.lines.join("\n")).toMatch(/VmCpu web-cpu: will hot-add vCPU 1 \(live\)\nVmCpu web-cpu: will hot-add vCPU 2 \(live\)/);
     const refused = await provider.check!({}, spec({ maxVcpus: 8 }));
     expect(refused.failures).toEqual([{ property: "maxVcpus", reason: expect.stringMatching(/maxVcpus: 4 → 8[\s\S]*Ways forward/) }]);
     expect(await vcpucount(vm.name)).toMatchObject({ "current live": 1, "maximum config": 4 });

@@ -120,7 +120,7 @@ async function checkedInputs(inputs: Props): Promise<Props> {
   try {
     const result = await provider.check!({}, inputs);
     expect(result.failures ?? []).toEqual([]);
-    expect(lines.every((l) => l.includes(": preview: "))).toBe(true); // the adoption preview couldn't read the VM
+    expect(lines.every((l) => l.includes(": can't read the VM yet"))).toBe(true); // the adoption preview couldn't read the VM
     return result.inputs as Props;
   } finally {
     log.mockRestore();
