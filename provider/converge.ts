@@ -13,18 +13,31 @@ export interface ConvergeResult extends ExecuteResult {
   readonly before: LiveState;
 }
 
-async function readWithAgent(hv: Hypervisor, desired: VmCpuInputs): Promise<LiveState> {
-  const live = await hv.read();
+async function readWithAgent(hv: Hypervisor, desired: VmCpuInputs, guest: boolean): Promise<LiveState> {
+  const live = await hv.read({ guest });
   if (desired.guestAgent !== "required" || !live.running || live.agent !== "unavailable") return live;
   // A required agent that is still starting (first seconds after boot) gets agentSeconds.
   await hv.waitForAgent(Date.now() + desired.timeouts.agentSeconds * 1000);
-  return hv.read();
+  return hv.read({ guest });
+}
+
+/**
+ * Reads what planning needs. A count change plans the same with or without the guest's view
+ * (its steps read the guest themselves), so the first read skips the guest round trip; only
+ * when the count already matches is the guest asked, to find CPUs offline inside it.
+ */
+async function readForPlan(hv: Hypervisor, desired: VmCpuInputs): Promise<{ live: LiveState; plan: Plan }> {
+  const quick = await readWithAgent(hv, desired, false);
+  const p = plan(quick, desired);
+  const countChanges = p.steps.some((s) => s.kind === "hotAdd" || s.kind === "unplug" || s.kind === "restart");
+  if (countChanges || desired.guestAgent === "off" || quick.agent !== "connected") return { live: quick, plan: p };
+  const full = await hv.read();
+  return { live: full, plan: plan(full, desired) };
 }
 
 /** Brings the VM behind `hv` to `desired`; throws before any change when the plan is refused or blocked. */
 export async function converge(hv: Hypervisor, desired: VmCpuInputs, label: string, log: Logger): Promise<ConvergeResult> {
-  const before = await readWithAgent(hv, desired);
-  const p = plan(before, desired);
+  const { live: before, plan: p } = await readForPlan(hv, desired);
   if (p.refused.length) throw new ProviderError("COLD_CHANGE_REFUSED", refusalMessage(label, p.refused));
   if (p.blockers.length) {
     throw new ProviderError("PRECONDITION_FAILED", `${label}: nothing was changed: ${p.blockers.join("; ")}`);

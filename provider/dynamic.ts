@@ -25,7 +25,8 @@ type Props = Record<string, unknown>;
 function labelOf(props: Props): string {
   const name = typeof props["__label"] === "string" ? props["__label"] : undefined;
   const lv = props["libvirt"] as { domain?: string } | undefined;
-  return `VmCpu ${name ?? lv?.domain ?? "?"}`;
+  const qmp = props["qmp"] as { socket?: string; host?: string; port?: number } | undefined;
+  return `VmCpu ${name ?? lv?.domain ?? qmp?.socket ?? (qmp ? `${qmp.host}:${qmp.port}` : "?")}`;
 }
 
 const log = (message: string) => console.log(message);

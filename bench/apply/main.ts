@@ -10,8 +10,8 @@ import { floorSockets, manualVirsh, providerLibvirt, providerQmp, type Method } 
 import { median, spread, table } from "./stats";
 
 const METHODS: [string, string, Method][] = [
-  ["a", "provider via libvirt (create: adopt, hot-add, online, read back)", providerLibvirt],
-  ["b", "provider via QMP + agent chardev", providerQmp],
+  ["a", "provider via libvirt (up: check, diff, update = read, hot-add, online, read back)", providerLibvirt],
+  ["b", "provider via QMP + agent chardev (same)", providerQmp],
   ["c", "manual: virsh setvcpus + virsh qemu-agent-command guest-set-vcpus", manualVirsh],
   ["d", "floor: device_add + guest-set-vcpus over open sockets", floorSockets],
 ];

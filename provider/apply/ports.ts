@@ -30,10 +30,20 @@ export interface UnplugOutcome {
   readonly detail: string;
 }
 
+/** Options of {@link Hypervisor.read}. */
+export interface ReadOptions {
+  /**
+   * Ask the guest agent for the guest's CPUs (default true). False skips that round trip
+   * (tens of ms under TCG): `guest` is then undefined and `agent` says only whether the agent
+   * is there (libvirt's channel state, or the agent connection for raw QMP).
+   */
+  readonly guest?: boolean;
+}
+
 /** A VM reached through one connection. */
 export interface Hypervisor {
-  /** Reads the whole live state (libvirt config + live QEMU + guest agent). */
-  read(): Promise<LiveState>;
+  /** Reads the live state (libvirt config + live QEMU + guest agent). */
+  read(opts?: ReadOptions): Promise<LiveState>;
   /** Plugs one hotpluggable entity. */
   hotAdd(step: HotAddStep): Promise<void>;
   /** Unplugs one entity and waits (until `deadline`, epoch ms) for QEMU to confirm. */

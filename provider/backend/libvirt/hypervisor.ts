@@ -21,7 +21,7 @@ import {
   type Dialer,
 } from "../../libvirt";
 import { ProviderError } from "../../errors";
-import { pollUntil, type GuestPort, type Hypervisor, type UnplugOutcome } from "../../apply";
+import { pollUntil, type GuestPort, type Hypervisor, type ReadOptions, type UnplugOutcome } from "../../apply";
 import type { DefineConfigStep, HotAddStep, UnplugStep } from "../../plan";
 import { entitySize, machineFamily, type LiveState } from "../../spec";
 import { readDomainCpu, rewriteCpuDefinition } from "./domain-xml";
@@ -103,8 +103,8 @@ export class LibvirtHypervisor implements Hypervisor {
     }
   }
 
-  read(): Promise<LiveState> {
-    return readDomain(this.client, this.dom, this.versions, this.useAgent);
+  read(opts?: ReadOptions): Promise<LiveState> {
+    return readDomain(this.client, this.dom, this.versions, this.useAgent, opts?.guest ?? true);
   }
 
   async hotAdd(step: HotAddStep): Promise<void> {

@@ -83,6 +83,7 @@ export async function readDomain(
   dom: DomainRef,
   versions: Versions,
   useAgent: boolean,
+  withGuest = true,
 ): Promise<LiveState> {
   const wasActive = dom.id !== -1;
   const [st, liveXml, persistent, inactiveXml, qemuEarly, agentEarly] = await Promise.all([
@@ -91,7 +92,7 @@ export async function readDomain(
     client.domainIsPersistent(dom),
     client.domainGetXmlDesc(dom, XML_INACTIVE),
     wasActive ? queryHotpluggableCpus(client, dom).catch(() => undefined) : Promise.resolve(undefined),
-    wasActive ? readGuest(client, dom, useAgent) : Promise.resolve(undefined),
+    wasActive && withGuest ? readGuest(client, dom, useAgent) : Promise.resolve(undefined),
   ]);
   const state = RUN_STATES[st.state] ?? "unknown";
   const facts = readDomainCpu(liveXml);
@@ -102,7 +103,9 @@ export async function readDomain(
     ? { status: useAgent ? "unavailable" : "off", guest: undefined }
     : !facts.agentChannel && useAgent
       ? { status: "not-configured", guest: undefined }
-      : agentEarly ?? (await readGuest(client, dom, useAgent));
+      : !withGuest
+        ? { status: !useAgent ? "off" : facts.agentChannel?.state === "connected" ? "connected" : "unavailable", guest: undefined }
+        : agentEarly ?? (await readGuest(client, dom, useAgent));
   const configXml = persistent ? inactiveXml : undefined;
   const config = configXml === undefined ? undefined : configOf(readDomainCpu(configXml));
   const base = {

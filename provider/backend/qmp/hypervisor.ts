@@ -5,7 +5,7 @@
  * (`vcpu<N>`); unplug is `device_del`, completed by `DEVICE_DELETED` (fast path) or by QEMU's
  * slot view (under TCG only the vCPU's `lapic` child is ever reported deleted).
  */
-import type { GuestPort, Hypervisor, UnplugOutcome } from "../../apply";
+import type { GuestPort, Hypervisor, ReadOptions, UnplugOutcome } from "../../apply";
 import { ProviderError } from "../../errors";
 import type { HotAddStep, UnplugStep } from "../../plan";
 import {
@@ -40,6 +40,8 @@ function dialerFor(c: QmpConnection): QmpDialer {
 /** {@link Hypervisor} over raw QMP. */
 export class QmpHypervisor implements Hypervisor {
   private agent: GuestAgent | undefined;
+  /** Topology and architecture, fixed for the life of the QEMU process: read once per connection. */
+  private layout: Promise<{ topology: Topology; arch: string }> | undefined;
 
   private constructor(
     private readonly monitor: Monitor,
@@ -73,11 +75,12 @@ export class QmpHypervisor implements Hypervisor {
     return this.agent;
   }
 
-  private async readAgent(): Promise<QmpAgentRead> {
+  private async readAgent(withGuest: boolean): Promise<QmpAgentRead> {
     if (!this.useAgent) return { status: "off", guest: undefined };
     if (!this.conn.agentSocket) return { status: "not-configured", guest: undefined };
     const agent = await this.connectAgent(AGENT_PROBE_MS);
     if (!agent) return { status: "unavailable", guest: undefined };
+    if (!withGuest) return { status: "connected", guest: undefined };
     const cpus = await agent.getVcpus();
     const ids = (pick: (c: (typeof cpus)[number]) => boolean) => cpus.filter(pick).map((c) => c.logicalId);
     return {
@@ -86,11 +89,16 @@ export class QmpHypervisor implements Hypervisor {
     };
   }
 
-  read(): Promise<LiveState> {
-    return readQmp(this.monitor, this.endpoint, () => this.readAgent());
+  read(opts?: ReadOptions): Promise<LiveState> {
+    return readQmp(this.monitor, this.endpoint, () => this.readAgent(opts?.guest ?? true));
   }
 
-  private async topologyAndArch(): Promise<{ topology: Topology; arch: string }> {
+  private topologyAndArch(): Promise<{ topology: Topology; arch: string }> {
+    this.layout ??= this.readLayout();
+    return this.layout;
+  }
+
+  private async readLayout(): Promise<{ topology: Topology; arch: string }> {
     const [smp, cpus, slots] = await Promise.all([
       machineSmp(this.monitor).catch(() => undefined),
       query(this.monitor, "query-cpus-fast"),
