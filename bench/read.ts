@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     console.log("bench:read: live CPU state of N paused firmware-only TCG domains (64 MiB, maxVcpus 4, 2 plugged)");
     console.log(`machine: ${machineFacts()}; libvirt ${lib}, QEMU ${hv}; ${URI}`);
     console.log(`setup: ${max} domains defined and started paused in ${Date.now() - t0} ms${stale.length ? `; removed ${stale.length} stale` : ""}`);
-    console.log(`ours:  readHost = 1 connection, per VM forDomain + read() (8 RPCs: lookup, 2 versions, state, XML, inactive XML, persistent, query-hotpluggable-cpus)`);
+    console.log(`ours:  readHost = 1 connection, versions once, then per VM forDomain + read() (6 RPCs in two rounds: lookup; state, XML, inactive XML, persistent, query-hotpluggable-cpus)`);
     console.log(`virsh: per cmd = ${VIRSH_FACTS.length} processes per VM, one VM after another: ${VIRSH_FACTS.join(", ")} (query-hotpluggable-cpus)`);
     console.log(`       batch = one virsh process running all those commands for all N VMs (shell mode, one connection)`);
     await crossCheck(client, names[0] as string);
