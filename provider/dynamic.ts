@@ -7,7 +7,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { withHypervisor, resourceId } from "./connect";
 import { converge } from "./converge";
-import { ApplyError, ProviderError, describeCause } from "./errors";
+import { ApplyError, ProviderError, describeCause, hasCode } from "./errors";
 import { decide, describeStep, plan, refusalMessage } from "./plan";
 import {
   VmCpuOutputs,
@@ -16,14 +16,20 @@ import {
   inputsFromOutputs,
   parseInputs,
   toOutputs,
+  type LiveState,
   type VmCpuInputs,
 } from "./spec";
 
 type Props = Record<string, unknown>;
 
+/** The resource name the SDK class passes as `__label`, when there is one. */
+function nameOf(props: Props): string | undefined {
+  return typeof props["__label"] === "string" ? props["__label"] : undefined;
+}
+
 /** `VmCpu <name>` for log lines and messages. */
 function labelOf(props: Props): string {
-  const name = typeof props["__label"] === "string" ? props["__label"] : undefined;
+  const name = nameOf(props);
   const lv = props["libvirt"] as { domain?: string } | undefined;
   const qmp = props["qmp"] as { socket?: string; host?: string; port?: number } | undefined;
   return `VmCpu ${name ?? lv?.domain ?? qmp?.socket ?? (qmp ? `${qmp.host}:${qmp.port}` : "?")}`;
@@ -32,25 +38,23 @@ function labelOf(props: Props): string {
 const log = (message: string) => console.log(message);
 
 /** Rethrows an apply failure so Pulumi records the state read afterwards (partial update). */
-function partial(err: ApplyError, id: string, desired: VmCpuInputs, name: string | undefined): never {
-  if (err.live) {
-    const failure = err as ApplyError & { id?: string; properties?: Props; reasons?: string[] };
-    failure.id = id;
-    failure.properties = toOutputs(err.live, desired, name);
-    failure.reasons = [err.message];
-  }
-  throw err;
+function partial(err: ApplyError & { live: LiveState }, id: string, desired: VmCpuInputs, name: string | undefined): never {
+  const failure = err as ApplyError & { id?: string; properties?: Props; reasons?: string[] };
+  failure.id = id;
+  failure.properties = toOutputs(err.live, desired, name);
+  failure.reasons = [err.message];
+  throw failure;
 }
 
 async function apply(props: Props, id: string | undefined): Promise<{ id: string; outs: VmCpuOutputs }> {
   const desired = parseInputs(props);
-  const name = typeof props["__label"] === "string" ? props["__label"] : undefined;
+  const name = nameOf(props);
   return withHypervisor(desired, async (hv) => {
     try {
       const { live } = await converge(hv, desired, labelOf(props), log);
       return { id: id ?? resourceId(desired, live.uuid), outs: toOutputs(live, desired, name) };
     } catch (err) {
-      if (err instanceof ApplyError && err.live) partial(err, id ?? resourceId(desired, err.live.uuid), desired, name);
+      if (err instanceof ApplyError && err.live) partial(err as ApplyError & { live: LiveState }, id ?? resourceId(desired, err.live.uuid), desired, name);
       throw err;
     }
   });
@@ -122,14 +126,14 @@ export const provider: dynamic.ResourceProvider = {
 
   async read(id: string, props?: Props): Promise<dynamic.ReadResult> {
     const stored = VmCpuOutputs.parse(props ?? {});
-    const settings = parseInputs({ ...inputsFromOutputs(stored) });
+    const settings = parseInputs(inputsFromOutputs(stored));
     try {
       return await withHypervisor(settings, async (hv) => {
         const outs = toOutputs(await hv.read(), settings, stored.__label);
         return { id, props: { ...outs, declared: stored.declared }, inputs: inputsFromOutputs(outs) };
       });
     } catch (err) {
-      if (err instanceof ProviderError && err.code === "VM_NOT_FOUND") return { id: "", props: {} };
+      if (hasCode(err, "VM_NOT_FOUND")) return { id: "", props: {} };
       throw err;
     }
   },

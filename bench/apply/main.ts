@@ -3,11 +3,11 @@
  * alternating, several rounds each, in one run; then the growth from N=2 to N=16 with a
  * breakdown. Options: --rounds R (5), --n N (3), --growth 2,4,8,16, --no-growth.
  */
-import { cpus, loadavg } from "node:os";
 import { cleanupLeftovers, ensureGuestBuilt, uniqueName } from "../../test/guest/guest";
 import { measureGrowth } from "./growth";
 import { floorSockets, manualVirsh, providerLibvirt, providerQmp, type Method } from "./methods";
-import { median, spread, table } from "./stats";
+import { machineFacts, median } from "../stats";
+import { spread, table } from "./stats";
 
 const METHODS: [string, string, Method][] = [
   ["a", "provider via libvirt (up: check, diff, update = read, hot-add, online, read back)", providerLibvirt],
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const n = Number(arg("n", "3"));
   const run = uniqueName("qvt-bench");
   await ensureGuestBuilt();
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(`machine: ${machineFacts()}`);
   try {
     report(await compare(rounds, n, run), n);
     if (!process.argv.includes("--no-growth")) await growth(arg("growth", "2,4,8,16").split(",").map(Number), run);

@@ -7,7 +7,7 @@
  */
 import { provider } from "../../provider/dynamic";
 import { SocketGuestAgent, SocketMonitor, plugCpu, query, unixDialer } from "../../provider/qmp";
-import { rawQemu, startTestDomain, virsh } from "../../test/guest/guest";
+import { rawQemu, startTestDomain, virsh, type RawQemu, type TestDomain } from "../../test/guest/guest";
 
 /** One measured method. */
 export type Method = (name: string, n: number) => Promise<number>;
@@ -37,33 +37,41 @@ async function viaProvider(props: Record<string, unknown>, n: number): Promise<n
   }
 }
 
-/** (a) provider update through libvirt. */
-export const providerLibvirt: Method = async (name, n) => {
+/** Runs `fn` on a fresh libvirt test guest whose agent answers; destroys it afterwards. */
+async function onLibvirtGuest(name: string, fn: (vm: TestDomain) => Promise<number>): Promise<number> {
   const vm = await startTestDomain({ name, ...GUEST });
   try {
     await vm.waitForAgent(BOOT_MS);
-    return await viaProvider({ libvirt: { uri: "qemu:///system", domain: vm.name }, maxVcpus: GUEST.maxVcpus, guestAgent: "required" }, n);
+    return await fn(vm);
   } finally {
     await vm.destroy();
   }
-};
+}
 
-/** (b) provider update through raw QMP + the agent chardev. */
-export const providerQmp: Method = async (name, n) => {
+/** Runs `fn` on a fresh raw-QEMU test guest whose agent answers; stops it afterwards. */
+async function onRawGuest(name: string, fn: (vm: RawQemu) => Promise<number>): Promise<number> {
   const vm = await rawQemu({ name, ...GUEST });
   try {
     await vm.waitForAgent(BOOT_MS);
-    return await viaProvider({ qmp: { socket: vm.qmpSocket, agentSocket: vm.agentSocket }, maxVcpus: GUEST.maxVcpus, guestAgent: "required" }, n);
+    return await fn(vm);
   } finally {
     await vm.stop();
   }
-};
+}
+
+/** (a) provider update through libvirt. */
+export const providerLibvirt: Method = (name, n) =>
+  onLibvirtGuest(name, (vm) =>
+    viaProvider({ libvirt: { uri: "qemu:///system", domain: vm.name }, maxVcpus: GUEST.maxVcpus, guestAgent: "required" }, n));
+
+/** (b) provider update through raw QMP + the agent chardev. */
+export const providerQmp: Method = (name, n) =>
+  onRawGuest(name, (vm) =>
+    viaProvider({ qmp: { socket: vm.qmpSocket, agentSocket: vm.agentSocket }, maxVcpus: GUEST.maxVcpus, guestAgent: "required" }, n));
 
 /** (c) the manual flow with virsh. */
-export const manualVirsh: Method = async (name, n) => {
-  const vm = await startTestDomain({ name, ...GUEST });
-  try {
-    await vm.waitForAgent(BOOT_MS);
+export const manualVirsh: Method = (name, n) =>
+  onLibvirtGuest(name, async (vm) => {
     const want = Array.from({ length: n - 1 }, (_, i) => ({ "logical-id": i + 1, online: true }));
     const t0 = performance.now();
     await virsh(["setvcpus", vm.name, String(n), "--live"]);
@@ -71,16 +79,11 @@ export const manualVirsh: Method = async (name, n) => {
       await virsh(["qemu-agent-command", vm.name, JSON.stringify({ execute: "guest-set-vcpus", arguments: { vcpus: want } })]).catch(() => undefined);
       if ((await vm.guestOnlineCpus()).length >= n) return performance.now() - t0;
     }
-  } finally {
-    await vm.destroy();
-  }
-};
+  });
 
 /** (d) the floor: device_add per slot, wait for the guest to list them, one guest-set-vcpus. */
-export const floorSockets: Method = async (name, n) => {
-  const vm = await rawQemu({ name, ...GUEST });
-  try {
-    await vm.waitForAgent(BOOT_MS);
+export const floorSockets: Method = (name, n) =>
+  onRawGuest(name, async (vm) => {
     const monitor = await SocketMonitor.connect(unixDialer(vm.qmpSocket));
     const agent = await SocketGuestAgent.connect(unixDialer(vm.agentSocket));
     try {
@@ -94,7 +97,4 @@ export const floorSockets: Method = async (name, n) => {
     } finally {
       await Promise.all([monitor.close(), agent.close()]);
     }
-  } finally {
-    await vm.stop();
-  }
-};
+  });

@@ -1,11 +1,5 @@
-/** Small statistics and formatting helpers for the benchmarks. */
-
-/** Median of a non-empty list. */
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+/** Formatting helpers for bench/apply (medians and machine facts come from ../stats). */
+import { median } from "../stats";
 
 /** `median (min–max)` in ms. */
 export function spread(xs: readonly number[]): string {

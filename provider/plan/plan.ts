@@ -156,14 +156,11 @@ function restartSteps(live: LiveState, d: VmCpuInputs): Step[] {
   return steps;
 }
 
-function restartBlockers(live: LiveState, d: VmCpuInputs): string[] {
+function restartBlockers(live: LiveState): string[] {
   if (live.backend === "qmp") {
     return ["a raw QMP VM has no definition the provider could rewrite or restart from: restart QEMU with the new -smp/-machine yourself"];
   }
-  if (!live.config) return [`VM ${live.name} is transient (no persistent definition): cold changes can't be written or survive a restart`];
-  return d.guestAgent === "required" && live.agent === "not-configured"
-    ? ["guestAgent is required but the VM has no qemu-guest-agent channel"]
-    : [];
+  return live.config ? [] : [`VM ${live.name} is transient (no persistent definition): cold changes can't be written or survive a restart`];
 }
 
 /** Plans how to bring the VM from `live` to `desired`. Pure; the same inputs give the same plan. */
@@ -203,14 +200,14 @@ export function plan(live: LiveState, d: VmCpuInputs): Plan {
     return { changes, steps: [], refused: changes.filter((c) => c.status === "restart"), blockers, restartPendingAfter: [] };
   }
   if ((restartNeeded || pending.length > 0) && mode === "restart") {
-    return { changes, steps: restartSteps(live, d), refused: [], blockers: [...blockers, ...restartBlockers(live, d)], restartPendingAfter: [] };
+    return { changes, steps: restartSteps(live, d), refused: [], blockers: [...blockers, ...restartBlockers(live)], restartPendingAfter: [] };
   }
   if (restartNeeded) {
     // persist: what can change live changes now; the rest waits in the definition.
     const cfg = live.config ? [defineStep(d, live.config)] : [];
     const after = [...fresh, ...pending].map((c) => c.field) as string[];
     if (block !== undefined) after.push("vcpus");
-    return { changes, steps: [...hot, ...cfg], refused: [], blockers: [...blockers, ...restartBlockers(live, d)], restartPendingAfter: after };
+    return { changes, steps: [...hot, ...cfg], refused: [], blockers: [...blockers, ...restartBlockers(live)], restartPendingAfter: after };
   }
   const after = pending.map((c) => c.field) as string[];
   if (vcpuPending) after.push("vcpus");

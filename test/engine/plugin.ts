@@ -1,6 +1,7 @@
 /**
  * Starts Pulumi's real Node dynamic-provider host (`@pulumi/pulumi/cmd/dynamic-provider`,
- * what the engine's `pulumi-resource-pulumi-nodejs` plugin runs) the way the engine does:
+ * what the engine's `pulumi-resource-pulumi-nodejs` plugin runs) — or another Node host of
+ * the SDK that serves the same way, such as `cmd/run-policy-pack` — the way the engine does:
  * cwd = the program directory, the engine address as the last argument, the first stdout
  * line is the gRPC port, every later stdout/stderr line is a diagnostic. Stopped by killing
  * its process group (the engine kills the whole tree).
@@ -20,6 +21,11 @@ export interface HostOptions {
   readonly config: Readonly<Record<string, string>>;
   /** How long the host may take to print its port (default 30 s). */
   readonly startTimeoutMs?: number;
+  /**
+   * Which SDK host to run and its arguments (default: `@pulumi/pulumi/cmd/dynamic-provider`
+   * with the engine address). E.g. `cmd/run-policy-pack` with `[engineAddress, "."]`.
+   */
+  readonly entry?: { readonly module: string; readonly args: readonly string[] };
 }
 
 /** One line the host printed after its port: the CLI shows these as info / info-error diagnostics. */
@@ -82,9 +88,10 @@ export class ProviderHost {
 
   /** Spawns the host and resolves once it printed its port. */
   static start(opts: HostOptions): Promise<ProviderHost> {
-    const script = require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [opts.programDir] });
+    const entry = opts.entry ?? { module: "@pulumi/pulumi/cmd/dynamic-provider", args: [opts.engineAddress] };
+    const script = require.resolve(entry.module, { paths: [opts.programDir] });
     const t0 = Date.now();
-    const child = spawn(process.execPath, [script, opts.engineAddress], {
+    const child = spawn(process.execPath, [script, ...entry.args], {
       cwd: path.resolve(opts.programDir),
       env: hostEnv(opts),
       detached: true,

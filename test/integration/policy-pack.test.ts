@@ -10,7 +10,6 @@
  * `__provider`/`__label` are dropped as the engine's analyzer marshalling does.
  * The pack imports `pulumi-qemu-vcpu/policy` from dist/ (workspace link): run `npm run build` first.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -19,6 +18,7 @@ import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { provider } from "../../provider/dynamic";
+import { ProviderHost } from "../engine/plugin";
 import { VmCpu, type VmCpuArgs } from "../../sdk";
 import {
   analyzeRequest, analyzeStackRequest, configureRequest, decode, outcome, UNKNOWN, withoutInternal,
@@ -37,51 +37,26 @@ const START_DEADLINE_MS = 120_000;
 const timings: Record<string, number> = {};
 type Props = Record<string, unknown>;
 
-/** A running pack: its process (own process group) and a client on its port. */
+/** A running pack: its host process (own process group) and a client on its port. */
 interface Pack {
-  readonly child: ChildProcess;
+  readonly host: ProviderHost;
   readonly client: AnalyzerClient;
 }
 
-/** Starts the pack; resolves once it printed its port, rejects if it exits first or misses the deadline. */
-function startPack(): Promise<Pack> {
-  const runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [PACK_DIR] });
+/** Starts the pack the way the CLI does; resolves once it printed its port. */
+async function startPack(): Promise<Pack> {
   // The engine's address comes first; run-policy-pack never dials it (pulumi/pulumi#6065).
-  const child = spawn(process.execPath, [runPolicyPack, "127.0.0.1:1", "."], {
-    cwd: PACK_DIR, detached: true, stdio: ["ignore", "pipe", "pipe"],
+  const host = await ProviderHost.start({
+    programDir: PACK_DIR, engineAddress: "127.0.0.1:1", project: "qemu-vcpu-policy-pack", stack: "test", config: {},
+    startTimeoutMs: START_DEADLINE_MS, entry: { module: "@pulumi/pulumi/cmd/run-policy-pack", args: ["127.0.0.1:1", "."] },
   });
-  let stdout = "";
-  let stderr = "";
-  child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      process.kill(-child.pid!, "SIGKILL");
-      reject(new Error(`pack printed no port in ${START_DEADLINE_MS} ms:\n${stderr}`));
-    }, START_DEADLINE_MS);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`pack exited (${code}) before printing its port:\n${stdout}${stderr}`));
-    });
-    child.stdout!.on("data", (b: Buffer) => {
-      stdout += b.toString();
-      const line = /^(\d+)\n/.exec(stdout);
-      if (!line) return;
-      clearTimeout(timer);
-      child.removeAllListeners("exit");
-      resolve({ child, client: new AnalyzerClient(`127.0.0.1:${line[1]}`, grpc.credentials.createInsecure()) });
-    });
-  });
+  return { host, client: new AnalyzerClient(`127.0.0.1:${host.port}`, grpc.credentials.createInsecure()) };
 }
 
 /** Stops the pack's whole process group and waits (bounded) for it to exit. */
 async function stopPack(pack: Pack): Promise<void> {
   pack.client.close();
-  if (pack.child.exitCode !== null || pack.child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => pack.child.once("exit", () => resolve()));
-  process.kill(-pack.child.pid!, "SIGTERM");
-  const timer = setTimeout(() => process.kill(-pack.child.pid!, "SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
+  await pack.host.stop();
 }
 
 /** One unary call on the pack's Analyzer service. */

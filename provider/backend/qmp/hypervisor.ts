@@ -26,7 +26,7 @@ import {
 } from "../../qmp";
 import type { LiveState, QmpConnection, Topology } from "../../spec";
 import { firstVcpuId, inferTopology, qemuVcpus } from "../slots";
-import { hotpluggableSlots, machineSmp } from "../qemu-view";
+import { hotpluggableSlots, machineSmp, toQemuSlot } from "../qemu-view";
 import { readQmp, type QmpAgentRead } from "./read";
 
 /** How long a read waits for a silent agent before calling it unavailable. */
@@ -110,10 +110,7 @@ export class QmpHypervisor implements Hypervisor {
 
   async hotAdd(step: HotAddStep): Promise<void> {
     const [raw, { topology, arch }] = await Promise.all([query(this.monitor, "query-hotpluggable-cpus"), this.topologyAndArch()]);
-    const slot = raw.find((s) => {
-      const props = Object.fromEntries(Object.entries(s.props).filter((e): e is [string, number] => typeof e[1] === "number"));
-      return firstVcpuId(arch, { type: s.type, vcpusCount: s["vcpus-count"], props, qomPath: undefined }, topology) === step.entity;
-    });
+    const slot = raw.find((s) => firstVcpuId(arch, toQemuSlot(s), topology) === step.entity);
     if (!slot) throw new ProviderError("PRECONDITION_FAILED", `QEMU has no hotpluggable slot for vCPU ${step.entity}`);
     await plugCpu(this.monitor, slot, `vcpu${step.entity}`);
   }
