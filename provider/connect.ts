@@ -29,6 +29,27 @@ export async function withHypervisor<T>(spec: ConnectionSpec, fn: (hv: Hyperviso
   }
 }
 
+/**
+ * The connection a resource id names (the inverse of {@link resourceId}), for `VmCpu.get`:
+ * `<libvirt uri>#<uuid>` looks the domain up by UUID; `qmp:<socket>#…` and `qmp:<host>:<port>#…`
+ * reach the QMP socket. INVALID_INPUT naming both forms for anything else.
+ */
+export function connectionFromId(id: string): Pick<VmCpuInputs, "libvirt" | "qmp"> {
+  const hash = id.lastIndexOf("#");
+  const [where, uuid] = hash < 0 ? [id, ""] : [id.slice(0, hash), id.slice(hash + 1)];
+  if (where.startsWith("qmp:")) {
+    const endpoint = where.slice(4);
+    const tcp = /^(.+):(\d{1,5})$/.exec(endpoint);
+    if (endpoint.startsWith("/") || !tcp) return { qmp: { socket: endpoint } };
+    return { qmp: { host: tcp[1]!, port: Number(tcp[2]) } };
+  }
+  if (/^qemu(\+[a-z0-9]+)?:\/\//.test(where) && uuid) return { libvirt: { uri: where, domain: uuid } };
+  throw new ProviderError(
+    "INVALID_INPUT",
+    `"${id}" is not a VmCpu id: use "<libvirt uri>#<domain uuid>" (e.g. qemu:///system#1b4e28ba-2fa1-11d2-883f-0016d3cca427) or "qmp:<socket path>#<uuid>"`,
+  );
+}
+
 /** Stable resource id: the connection and the VM's UUID. */
 export function resourceId(spec: ConnectionSpec, uuid: string): string {
   if (spec.libvirt) return `${spec.libvirt.uri}#${uuid}`;

@@ -5,7 +5,7 @@
  * stdout (shown by `pulumi up` as info diagnostics) with the resource name in each line.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { withHypervisor, resourceId } from "./connect";
+import { connectionFromId, withHypervisor, resourceId } from "./connect";
 import { converge } from "./converge";
 import { ApplyError, ProviderError, describeCause, hasCode } from "./errors";
 import { decide, describeStep, plan, refusalMessage } from "./plan";
@@ -92,6 +92,33 @@ async function previewAdoption(inputs: Props, label: string): Promise<dynamic.Ch
   }
 }
 
+const SETTINGS = ["guestAgent", "coldChanges", "timeouts"] as const;
+
+/** The connection a `get` names: the state's `libvirt`/`qmp` when given, else the id's. */
+function connectionOf(id: string, props: Props): Pick<VmCpuInputs, "libvirt" | "qmp"> {
+  const given = { libvirt: props["libvirt"], qmp: props["qmp"] } as Pick<VmCpuInputs, "libvirt" | "qmp">;
+  return given.libvirt || given.qmp ? given : connectionFromId(id);
+}
+
+/**
+ * `VmCpu.get(name, id, state?)`: the engine calls Read with the id and only what the program
+ * passed. The VM is read live and recorded as it is (declared = what it has now), so nothing
+ * is ever planned from it; the settings the state names (agent mode, timeouts) are kept.
+ */
+async function readExisting(id: string, props: Props): Promise<dynamic.ReadResult> {
+  const conn = connectionOf(id, props);
+  const given = Object.fromEntries(SETTINGS.filter((k) => props[k] !== undefined).map((k) => [k, props[k]]));
+  const guestAgent = (given["guestAgent"] ?? "optional") as VmCpuInputs["guestAgent"];
+  return withHypervisor({ ...conn, guestAgent }, async (hv) => {
+    const live = await hv.read();
+    const now = live.running ?? live.config;
+    const libvirt = conn.libvirt ? { ...conn.libvirt, domain: live.name } : undefined;
+    const settings = parseInputs({ ...given, libvirt, qmp: conn.qmp, maxVcpus: now?.maxVcpus, vcpus: live.running?.vcpus ?? live.config?.vcpus });
+    const outs = toOutputs(live, settings, nameOf(props));
+    return { id: resourceId(settings, live.uuid), props: outs, inputs: inputsFromOutputs(outs) };
+  });
+}
+
 /** The `VmCpu` resource provider (the object Pulumi's dynamic-provider host calls). */
 export const provider: dynamic.ResourceProvider = {
   async check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
@@ -125,9 +152,11 @@ export const provider: dynamic.ResourceProvider = {
   },
 
   async read(id: string, props?: Props): Promise<dynamic.ReadResult> {
-    const stored = VmCpuOutputs.parse(props ?? {});
-    const settings = parseInputs(inputsFromOutputs(stored));
+    const parsed = VmCpuOutputs.safeParse(props ?? {});
     try {
+      if (!parsed.success) return await readExisting(id, props ?? {});
+      const stored = parsed.data;
+      const settings = parseInputs(inputsFromOutputs(stored));
       return await withHypervisor(settings, async (hv) => {
         const outs = toOutputs(await hv.read(), settings, stored.__label);
         return { id, props: { ...outs, declared: stored.declared }, inputs: inputsFromOutputs(outs) };

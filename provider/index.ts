@@ -1,9 +1,11 @@
 /**
  * `pulumi-qemu-vcpu/provider`: the implementation loaded inside Pulumi's dynamic-provider
- * host (never imports `@pulumi/pulumi` at run time). Other tools can drive `provider`
- * directly; `spec` and `plan` are the pure core.
+ * host (never imports `@pulumi/pulumi` at run time). Its public type is only Pulumi's own
+ * `ResourceProvider`, so the package's `.d.ts` reaches no zod and no internals; errors it
+ * throws carry a `code` (see README "Errors").
  */
-export { provider } from "./dynamic";
-export * as spec from "./spec";
-export * as plan from "./plan";
-export { ProviderError, ApplyError, type ProviderErrorCode } from "./errors";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { provider as impl } from "./dynamic";
+
+/** The `VmCpu` resource provider, as Pulumi's dynamic-provider host calls it. */
+export const provider: dynamic.ResourceProvider = impl;

@@ -6,9 +6,9 @@
  * new VmCpu("web01-cpu", { libvirt: { uri: "qemu:///system", domain: "web01" }, maxVcpus: 8, vcpus: 4 });
  * ```
  */
-export { VmCpu, VM_CPU_TYPE, type VmCpuArgs, type DeepInput } from "./vmcpu";
+export { VmCpu, VM_CPU_TYPE, type VmCpuArgs, type VmCpuState, type InputFields } from "./vmcpu";
 export { provider } from "./provider";
 export type {
   AgentStatus, ColdChanges, ConfigCpus, Declared, GuestAgentMode, LibvirtConnection, QmpConnection, RunState, Timeouts,
-  Topology, VcpuSlot, VmCpuOutputs,
-} from "../provider/spec";
+  Topology, VcpuSlot,
+} from "./types";

@@ -8,51 +8,46 @@
  * new PolicyPack("qemu-vcpu", { policies: allPolicies({ "vmcpu-headroom": { margin: 2 } }) });
  * ```
  *
- * Every rule reads the spec's tables (`MACHINE_FAMILIES`, `FIELD_RULES`) rather than restating them.
+ * The public face of ./library: every export is typed by hand here (./options), so this
+ * module's `.d.ts` reaches neither zod nor the library's internals.
  */
-import type { Policies } from "@pulumi/policy";
-import type { PolicyOptions } from "./config";
-import { CEILINGS, ceilings, CeilingsConfig } from "./ceilings";
-import { HEADROOM, headroom, HeadroomConfig } from "./headroom";
-import { HOST_CAPACITY, hostCapacity, HostCapacityConfig } from "./host-capacity";
-import { HOTPLUG_CAPABLE_MACHINE, hotplugCapableMachine, HotplugCapableMachineConfig } from "./hotplug-capable-machine";
-import { PROTECTED_STACKS, protectedStacks, ProtectedStacksConfig } from "./protected-stacks";
-import { SCALE_DOWN_SAFETY, scaleDownSafety, ScaleDownSafetyConfig } from "./scale-down-safety";
+import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import * as lib from "./library";
+import type {
+  AllPolicyOptions, CeilingsOptions, HeadroomOptions, HostCapacityOptions, HotplugCapableMachineOptions, ProtectedStacksOptions,
+  ScaleDownSafetyOptions,
+} from "./options";
 
-export { CEILINGS, ceilings, CeilingsConfig } from "./ceilings";
-export { HEADROOM, headroom, HeadroomConfig } from "./headroom";
-export { HOST_CAPACITY, hostCapacity, HostCapacityConfig } from "./host-capacity";
-export { HOTPLUG_CAPABLE_MACHINE, hotplugCapableMachine, HotplugCapableMachineConfig } from "./hotplug-capable-machine";
-export { PROTECTED_STACKS, protectedStacks, ProtectedStacksConfig } from "./protected-stacks";
-export { SCALE_DOWN_SAFETY, scaleDownSafety, ScaleDownSafetyConfig } from "./scale-down-safety";
-export { Shrinkable, type PolicyOptions } from "./config";
-export { hostOfUri, stackOfUrn } from "./match";
+export type * from "./options";
 
-/** Per-policy options for {@link allPolicies}, keyed by policy name. */
-export interface AllPolicyOptions {
-  readonly [HOTPLUG_CAPABLE_MACHINE]?: PolicyOptions<typeof HotplugCapableMachineConfig>;
-  readonly [HEADROOM]?: PolicyOptions<typeof HeadroomConfig>;
-  readonly [PROTECTED_STACKS]?: PolicyOptions<typeof ProtectedStacksConfig>;
-  readonly [SCALE_DOWN_SAFETY]?: PolicyOptions<typeof ScaleDownSafetyConfig>;
-  readonly [CEILINGS]?: PolicyOptions<typeof CeilingsConfig>;
-  readonly [HOST_CAPACITY]?: PolicyOptions<typeof HostCapacityConfig>;
-}
+/** `vmcpu-hotplug-capable-machine` (mandatory): the machine can hot-add; pseries whole cores; s390x can't shrink. */
+export const hotplugCapableMachine: (options?: HotplugCapableMachineOptions) => ResourceValidationPolicy = lib.hotplugCapableMachine;
+/** `vmcpu-headroom` (advisory): `maxVcpus ≥ vcpus + margin`, so the next scale-up needs no restart. */
+export const headroom: (options?: HeadroomOptions) => ResourceValidationPolicy = lib.headroom;
+/** `vmcpu-protected-stacks` (mandatory): `coldChanges` stays "refuse" in protected stacks. */
+export const protectedStacks: (options?: ProtectedStacksOptions) => ResourceValidationPolicy = lib.protectedStacks;
+/** `vmcpu-scale-down-safety` (advisory): a VM that may shrink has `guestAgent: "required"`. */
+export const scaleDownSafety: (options?: ScaleDownSafetyOptions) => ResourceValidationPolicy = lib.scaleDownSafety;
+/** `vmcpu-ceilings` (mandatory): `maxVcpus` within the machine's limit and a per-VM ceiling. */
+export const ceilings: (options?: CeilingsOptions) => ResourceValidationPolicy = lib.ceilings;
+/** `vmcpu-host-capacity` (mandatory, stack): declared vCPUs per libvirt host within CPUs × overcommit. */
+export const hostCapacity: (options?: HostCapacityOptions) => StackValidationPolicy = lib.hostCapacity;
+/** Every `VmCpu` policy, each with its default enforcement level unless `options` say otherwise. */
+export const allPolicies: (options?: AllPolicyOptions) => Policies = lib.allPolicies;
 
 /** Names of every policy, in the order {@link allPolicies} returns them. */
-export const POLICY_NAMES = [HOTPLUG_CAPABLE_MACHINE, HEADROOM, PROTECTED_STACKS, SCALE_DOWN_SAFETY, CEILINGS, HOST_CAPACITY] as const;
+export const POLICY_NAMES: readonly [
+  "vmcpu-hotplug-capable-machine", "vmcpu-headroom", "vmcpu-protected-stacks", "vmcpu-scale-down-safety", "vmcpu-ceilings",
+  "vmcpu-host-capacity",
+] = lib.POLICY_NAMES;
+export const HOTPLUG_CAPABLE_MACHINE: "vmcpu-hotplug-capable-machine" = lib.HOTPLUG_CAPABLE_MACHINE;
+export const HEADROOM: "vmcpu-headroom" = lib.HEADROOM;
+export const PROTECTED_STACKS: "vmcpu-protected-stacks" = lib.PROTECTED_STACKS;
+export const SCALE_DOWN_SAFETY: "vmcpu-scale-down-safety" = lib.SCALE_DOWN_SAFETY;
+export const CEILINGS: "vmcpu-ceilings" = lib.CEILINGS;
+export const HOST_CAPACITY: "vmcpu-host-capacity" = lib.HOST_CAPACITY;
 
-/**
- * Every `VmCpu` policy, each with its default enforcement level unless `options` say otherwise.
- * Options set the enforcement level and config defaults in code; config sent by the engine
- * (`pulumi policy enable --config`, Pulumi Cloud) still wins over them.
- */
-export function allPolicies(options: AllPolicyOptions = {}): Policies {
-  return [
-    hotplugCapableMachine(options[HOTPLUG_CAPABLE_MACHINE]),
-    headroom(options[HEADROOM]),
-    protectedStacks(options[PROTECTED_STACKS]),
-    scaleDownSafety(options[SCALE_DOWN_SAFETY]),
-    ceilings(options[CEILINGS]),
-    hostCapacity(options[HOST_CAPACITY]),
-  ];
-}
+/** The libvirt host of a URI (`localhost` for `qemu:///system`), as `vmcpu-host-capacity` keys hosts. */
+export const hostOfUri: (uri: string) => string = lib.hostOfUri;
+/** The stack name of a resource URN. */
+export const stackOfUrn: (urn: string) => string = lib.stackOfUrn;

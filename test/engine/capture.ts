@@ -21,6 +21,8 @@ export interface Registration {
   readonly custom: boolean;
   /** Inputs as the engine receives them: unknowns as {@link UNKNOWN}, `__provider` included. */
   readonly inputs: Props;
+  /** Set for a `Resource.get(name, id, state)`: the engine Reads that id instead of managing the resource. */
+  readonly readId?: string;
 }
 
 /** How to run the program. */
@@ -81,8 +83,10 @@ export async function capture(program: Program, opts: CaptureOptions): Promise<R
     {
       newResource: (args) => {
         const urn = `urn:pulumi:${stack}::${opts.project}::${args.type}::${args.name}`;
-        seen.push({ type: args.type, name: args.name, urn, custom: args.custom ?? true, inputs: wireUnknowns(args.inputs) as Props });
-        return { id: opts.preview ? undefined : `${args.name}-id`, state: args.inputs };
+        const reg = { type: args.type, name: args.name, urn, custom: args.custom ?? true, inputs: wireUnknowns(args.inputs) as Props };
+        // A read (`get`) carries its id; a registration carries its import id, "" without `import` (unsupported here).
+        seen.push(args.id ? { ...reg, readId: args.id } : reg);
+        return { id: args.id || (opts.preview ? undefined : `${args.name}-id`), state: args.inputs };
       },
       call: () => ({}),
     },

@@ -17,7 +17,7 @@ export interface DisplayContext {
   readonly stack: string;
 }
 
-const SYMBOL: Record<StepOp, string> = { create: "+", same: " ", update: "~", replace: "+-", delete: "-", refresh: "~" };
+const SYMBOL: Record<StepOp, string> = { create: "+", same: " ", update: "~", replace: "+-", delete: "-", refresh: "~", read: ">" };
 const HEADING: Record<Command, string> = { preview: "Previewing update", up: "Updating", refresh: "Refreshing", destroy: "Destroying" };
 const SUMMARY: Record<StepOp, [string, string]> = {
   create: ["to create", "created"],
@@ -25,6 +25,7 @@ const SUMMARY: Record<StepOp, [string, string]> = {
   replace: ["to replace", "replaced"],
   delete: ["to delete", "deleted"],
   refresh: ["to refresh", "refreshed"],
+  read: ["to read", "read"],
   same: ["unchanged", "unchanged"],
 };
 

@@ -9,7 +9,7 @@ import { namespacedConfig, type Registration } from "./capture";
 import { FakeEngineService, type EngineLog } from "./engine-service";
 import { ProviderHost, type Diagnostic } from "./plugin";
 import { ProviderRpc } from "./rpc";
-import { destroyStep, deleteResource, refreshStep, stepFor, type Call, type ResourceState, type StepContext, type StepReport } from "./steps";
+import { destroyStep, deleteResource, readStep, refreshStep, stepFor, type Call, type ResourceState, type StepContext, type StepReport } from "./steps";
 
 /** Which command ran. */
 export type Command = "up" | "preview" | "refresh" | "destroy";
@@ -103,7 +103,7 @@ export class MiniEngine {
     const steps: StepReport[] = [];
     const wanted = regs.filter(isDynamic);
     for (const reg of wanted) {
-      steps.push(await stepFor(ctx, reg));
+      steps.push(reg.readId === undefined ? await stepFor(ctx, reg) : await readStep(ctx, { ...reg, readId: reg.readId }));
       if (steps.at(-1)?.error) return steps;
     }
     const gone = [...ctx.state.values()].filter((s) => !wanted.some((r) => r.urn === s.urn)).reverse();

@@ -9,6 +9,9 @@
  *   the end of the deployment) unless `deleteBeforeReplace`;
  * - refresh: Read(id, old outputs, old inputs); id "" drops the resource; `inputs` in the
  *   reply become the new input baseline;
+ * - `Resource.get` (a read resource): Read(id, the state the program passed, no inputs), in
+ *   preview too; an empty id is the error "does not exist"; the resource is external: never
+ *   updated or deleted;
  * - preview never calls Create, Update or Delete.
  */
 import type { Registration } from "./capture";
@@ -20,10 +23,12 @@ export interface ResourceState extends Target {
   readonly id: string;
   readonly inputs: Props;
   readonly outputs: Props;
+  /** Read with `get`, not managed: destroy forgets it without Delete. */
+  readonly external?: boolean;
 }
 
 /** What the engine did (or, in preview, would do) to one resource. */
-export type StepOp = "create" | "same" | "update" | "replace" | "delete" | "refresh";
+export type StepOp = "create" | "same" | "update" | "replace" | "delete" | "refresh" | "read";
 
 /** One step in an operation's report. */
 export interface StepReport extends Target {
@@ -172,11 +177,27 @@ export async function refreshStep(ctx: StepContext, old: ResourceState): Promise
   }
 }
 
-/** The destroy step for one stored resource. */
+/** The step of a `Resource.get`: Read the id with the state the program passed, record it as external. */
+export async function readStep(ctx: StepContext, reg: Registration & { readId: string }): Promise<StepReport> {
+  const t = target(reg);
+  const base = { ...t, op: "read" as const, diffKeys: [], replaceKeys: [], deleteBeforeReplace: false };
+  ctx.calls.push({ method: "read", name: t.name });
+  try {
+    const read = await guarded(() => ctx.rpc.read(t, reg.readId, reg.inputs, {}));
+    if (read.id === "") throw new StepError(`resource '${reg.readId}' does not exist`);
+    ctx.state.set(reg.urn, { ...t, id: read.id, outputs: read.outputs, inputs: read.inputs ?? {}, external: true });
+    return base;
+  } catch (err) {
+    if (!(err instanceof StepError)) throw err;
+    return { ...base, error: err.message };
+  }
+}
+
+/** The destroy step for one stored resource (an external one is only forgotten). */
 export async function destroyStep(ctx: StepContext, old: ResourceState): Promise<StepReport> {
   const base = { ...target(old), op: "delete" as const, diffKeys: [], replaceKeys: [], deleteBeforeReplace: false };
   try {
-    await deleteResource(ctx, old);
+    if (!old.external) await deleteResource(ctx, old);
     ctx.state.delete(old.urn);
     return base;
   } catch (err) {

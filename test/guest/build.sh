@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Builds the tiny Linux test guest from the host's Debian packages (see shared/notes/test-guest.md):
-#   .cache/guest/vmlinux            uncompressed ELF kernel, booted by QEMU -kernel through its PVH note
-#   .cache/guest/initramfs.cpio.gz  busybox-static + qemu-ga (+ its libraries) + virtio modules + /init
-#   .cache/guest/stamp              inputs of the last build; an unchanged stamp skips the rebuild
+# Builds the tiny Linux test guest from the host's Debian packages (see shared/notes/test-guest.md) into
+# $GUEST_CACHE/<key>/, where <key> is a hash of every input (kernel, qemu-ga, busybox, this script, init):
+#   vmlinux            uncompressed ELF kernel, booted by QEMU -kernel through its PVH note
+#   initramfs.cpio.gz  busybox-static + qemu-ga (+ its libraries) + virtio modules + /init
+#   stamp              the inputs the key was made from; a complete directory for the key skips the build
+# The cache is outside the checkout on purpose: libvirt's QEMU runs as its own user (libvirt-qemu), which
+# can't open files under a clone in a 0700 directory (root's home, mktemp -d). Every directory on the way
+# is made 0755 and the files 0644, so any checkout, anywhere, shares one build per content.
 #
 # Reproducible (two builds give the same sha256) and idempotent. Safe to run concurrently (flock).
 # Needs: linux-image-amd64 (installed, or unpacked by .ci/host-setup.sh), busybox-static,
 # qemu-guest-agent, kmod, cpio, gzip, xz-utils (and zstd only for zstd-compressed kernels/modules).
 #
 # Environment:
-#   GUEST_OUT_DIR        output directory (default <repo>/.cache/guest)
+#   GUEST_CACHE          cache root (default /var/cache/pulumi-qemu-vcpu/guest)
+#   GUEST_OUT_DIR        exact output directory instead of $GUEST_CACHE/<key>
 #   GUEST_KERNEL_ROOT    extra root holding boot/vmlinuz-* + lib/modules/* (default
 #                        /var/cache/pulumi-qemu-vcpu/kernel, where .ci/host-setup.sh unpacks the kernel)
 #   GUEST_KERNEL_SEARCH  space-separated roots to search instead of "/ $GUEST_KERNEL_ROOT"
@@ -21,8 +26,7 @@ umask 022
 
 t0=$(date +%s%N)
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-OUT=${GUEST_OUT_DIR:-$REPO/.cache/guest}
+CACHE=${GUEST_CACHE:-/var/cache/pulumi-qemu-vcpu/guest}
 KROOT=${GUEST_KERNEL_ROOT:-/var/cache/pulumi-qemu-vcpu/kernel}
 SEARCH=${GUEST_KERNEL_SEARCH:-/ $KROOT}
 QGA=/usr/sbin/qemu-ga
@@ -88,9 +92,13 @@ modules=$MODBASE
 qemu-ga=$qga_version $(stat -c '%s %Y' "$(readlink -f "$QGA")")
 busybox=$(stat -c '%s %Y' "$(readlink -f "$BUSYBOX")")
 script=$script_hash"
+key=$(printf '%s' "$stamp_text" | sha256sum | cut -c1-16)
+OUT=${GUEST_OUT_DIR:-$CACHE/$key}
 
+# libvirt's QEMU user must reach the files: umask 022 makes new directories 0755; existing ones are fixed
 mkdir -p "$OUT"
 chmod 0755 "$OUT"
+[ -n "${GUEST_OUT_DIR:-}" ] || chmod 0755 "$CACHE" "$(dirname "$CACHE")"
 exec 9>"$OUT/.lock"
 flock 9 # another build.sh (a parallel jest worker) may be building: wait for it, then re-check the stamp
 

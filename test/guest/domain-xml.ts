@@ -1,7 +1,6 @@
 /** The libvirt domain definition of the test guest: {@link DomainOptions} and the pure {@link domainXml}. */
-import * as path from "node:path";
 import { accelerator } from "./build";
-import { GUEST_OUT_DIR, guestCmdline } from "./paths";
+import { guestCmdline } from "./paths";
 import { defaultTopology, type Topology } from "./topology";
 
 /** How to define a test domain (see {@link domainXml}). */
@@ -30,7 +29,7 @@ export interface DomainOptions {
   serialLog?: string;
   /** Default {@link accelerator}(). */
   accel?: "kvm" | "qemu";
-  /** Default .cache/guest/vmlinux and initramfs.cpio.gz. */
+  /** Kernel and initramfs instead of the built guest's (see {@link GuestFiles}). */
   kernel?: string;
   initrd?: string;
   /** Appended to GUEST_CMDLINE. */
@@ -45,15 +44,20 @@ function xmlEscape(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&apos;").replace(/"/g, "&quot;");
 }
 
+/** The kernel and initramfs a domain boots (the built guest's, from ensureGuestBuilt). */
+export interface GuestFiles {
+  kernel: string;
+  initrd: string;
+}
+
 /** Domain XML for the test guest (note §1.6). Pure; does not check that the kernel exists. */
-export function domainXml(opts: DomainOptions): string {
+export function domainXml(opts: DomainOptions & GuestFiles): string {
   const { name, maxVcpus, vcpus } = opts;
   if (!Number.isInteger(maxVcpus) || maxVcpus < 1) throw new Error(`maxVcpus must be a positive integer: ${maxVcpus}`);
   if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > maxVcpus) throw new Error(`vcpus must be in 1..${maxVcpus}: ${vcpus}`);
   const topo = defaultTopology(maxVcpus, opts.topology);
   const accel = opts.accel ?? accelerator();
-  const kernel = opts.kernel ?? path.join(GUEST_OUT_DIR, "vmlinux");
-  const initrd = opts.initrd ?? path.join(GUEST_OUT_DIR, "initramfs.cpio.gz");
+  const { kernel, initrd } = opts;
   const cmdline = guestCmdline(opts.extraCmdline);
   const serial = opts.serialLog;
   const e = xmlEscape;

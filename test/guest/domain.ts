@@ -88,7 +88,7 @@ export async function startTestDomain(opts: DomainOptions & { persistent?: boole
   const img = await ensureGuestBuilt();
   const dir = makeTempDir(opts.name);
   const serialLog = opts.serialLog ?? path.join(dir, "console.log");
-  const xml = domainXml({ kernel: img.vmlinux, initrd: img.initramfs, ...opts, serialLog });
+  const xml = domainXml({ ...opts, kernel: opts.kernel ?? img.vmlinux, initrd: opts.initrd ?? img.initramfs, serialLog });
   const xmlFile = path.join(dir, "domain.xml");
   fs.writeFileSync(xmlFile, xml);
   const name = opts.name;

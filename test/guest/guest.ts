@@ -21,7 +21,7 @@
  * - raw-qemu.ts, firmware-only.ts, tracking.ts: QEMU without libvirt, and its pid tracking
  * - cleanup.ts: removing leftovers
  */
-export { GUEST_CMDLINE, GUEST_OUT_DIR, LIBVIRT_URI, REPO_ROOT } from "./paths";
+export { GUEST_CACHE, GUEST_CMDLINE, LIBVIRT_URI, REPO_ROOT } from "./paths";
 export { CommandError, pollUntil, uniqueName, virsh, type ExecResult } from "./exec";
 export { accelerator, ensureGuestBuilt, type GuestImage } from "./build";
 export type { Topology } from "./topology";

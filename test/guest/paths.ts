@@ -1,7 +1,7 @@
 /**
  * Where the test guest lives and the constants every fixture shares: the repository root (found from this file,
  * so it works from test/guest/ under ts-jest and from dist/test/guest/ when compiled), the .cache directories,
- * the guest kernel command line, the libvirt URI and the poll interval.
+ * the guest build cache, the guest kernel command line, the libvirt URI and the poll interval.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -22,8 +22,11 @@ function findRepoRoot(from: string): string {
 /** test/guest/ in the source tree: build.sh and qemu10.sh. */
 export const GUEST_DIR = path.join(REPO_ROOT, "test", "guest");
 const CACHE = path.join(REPO_ROOT, ".cache");
-/** Where build.sh puts the guest. */
-export const GUEST_OUT_DIR = path.join(CACHE, "guest");
+/**
+ * Where build.sh keeps guest builds, one directory per content key: outside the checkout, because libvirt's
+ * QEMU user can't open files under a clone in a 0700 directory (env GUEST_CACHE overrides).
+ */
+export const GUEST_CACHE = process.env.GUEST_CACHE ?? "/var/cache/pulumi-qemu-vcpu/guest";
 /** One JSON file per live raw QEMU process started by rawQemu / rawQemuFirmwareOnly (see tracking.ts). */
 export const RAW_TRACK_DIR = path.join(CACHE, "test-guest", "raw");
 

@@ -6,6 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import {
   REPO_ROOT,
@@ -68,6 +69,31 @@ test("guest image builds (cached on the second call) and is reproducible input f
   expect([gz[0], gz[1]]).toEqual([0x1f, 0x8b]);
   expect(accelerator()).toMatch(/^(kvm|qemu)$/);
 }, 300_000);
+
+test("a checkout in a 0700 directory builds into the shared cache, and libvirt's QEMU boots that guest", async () => {
+  // As a clone in root's home or in `mktemp -d`: libvirt's QEMU user can't traverse the checkout.
+  const clone = fs.mkdtempSync(path.join(os.tmpdir(), "qvt-clone-"));
+  let dom: TestDomain | undefined;
+  try {
+    expect(fs.statSync(clone).mode & 0o777).toBe(0o700);
+    fs.mkdirSync(path.join(clone, "test", "guest"), { recursive: true });
+    for (const f of ["build.sh", "init"]) fs.copyFileSync(path.join(REPO_ROOT, "test", "guest", f), path.join(clone, "test", "guest", f));
+    const out = execFileSync("bash", [path.join(clone, "test", "guest", "build.sh")], { encoding: "utf8" });
+    const vmlinux = /^VMLINUX=(.*)$/m.exec(out)![1]!;
+    const initrd = /^INITRAMFS=(.*)$/m.exec(out)![1]!;
+    // Same content, same cache entry, wherever the checkout is; nothing lands inside the checkout.
+    expect(vmlinux).toBe((await ensureGuestBuilt()).vmlinux);
+    expect(vmlinux.startsWith(clone)).toBe(false);
+    for (let d = path.dirname(vmlinux); d !== "/"; d = path.dirname(d)) expect(fs.statSync(d).mode & 0o005).toBe(0o005);
+    dom = await startTestDomain({ name: uniqueName(RUN), machine: "pc", maxVcpus: 2, vcpus: 1, kernel: vmlinux, initrd });
+    const ms = await dom.waitForAgent(BOOT_TIMEOUT);
+    log(`guest from a 0700 checkout: start → guest-ping ${ms} ms`);
+    expect(await dom.guestPresentCpus()).toEqual([0]);
+  } finally {
+    await dom?.destroy();
+    fs.rmSync(clone, { recursive: true, force: true });
+  }
+});
 
 test("libvirt: boot (pc, max 4, current 1) → agent → setvcpus --live 2 → guest has 2 CPUs", async () => {
   let dom: TestDomain | undefined;

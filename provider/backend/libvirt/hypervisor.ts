@@ -46,6 +46,18 @@ export interface LibvirtTarget {
  */
 const CALL_TIMEOUT_MS = 120_000;
 
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** A domain by name, or by UUID when no domain has that name and it is one (as `virsh` resolves them). */
+async function lookupDomain(client: LibvirtClient, domain: string): Promise<DomainRef> {
+  try {
+    return await client.domainLookupByName(domain);
+  } catch (err) {
+    if (!isNoDomain(err) || !UUID.test(domain)) throw err;
+    return client.domainLookupByUuid(domain);
+  }
+}
+
 /** {@link Hypervisor} over libvirt. */
 export class LibvirtHypervisor implements Hypervisor {
   private constructor(
@@ -78,7 +90,7 @@ export class LibvirtHypervisor implements Hypervisor {
     versions?: Versions,
   ): Promise<LibvirtHypervisor> {
     try {
-      const [dom, known] = await Promise.all([client.domainLookupByName(domain), versions ?? LibvirtHypervisor.versions(client)]);
+      const [dom, known] = await Promise.all([lookupDomain(client, domain), versions ?? LibvirtHypervisor.versions(client)]);
       return new LibvirtHypervisor(client, dom, known, useAgent, ownsClient);
     } catch (err) {
       if (isNoDomain(err)) throw new ProviderError("VM_NOT_FOUND", `libvirt domain "${domain}" does not exist`, { cause: err });

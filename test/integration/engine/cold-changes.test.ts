@@ -7,7 +7,7 @@
  *   graceful restart, then a no-op Delete of the old resource (create-before-delete);
  * - `"persist"`: an in-place update; the outputs say `restartPending: true`.
  */
-import { plan } from "pulumi-qemu-vcpu/provider";
+import * as plan from "../../../provider/plan";
 import { cleanupLeftovers, startTestDomain, uniqueName, type TestDomain } from "../../guest/guest";
 import type { MiniEngine } from "../../engine/engine";
 import { vmCpuProgram } from "../../engine/programs/vm-cpu";

@@ -11,6 +11,7 @@ import { cleanupLeftovers, startTestDomain, uniqueName, virsh, type TestDomain }
 import type { Registration } from "../../engine/capture";
 import type { MiniEngine, OperationReport } from "../../engine/engine";
 import { UNKNOWN } from "../../engine/props";
+import { VmCpu } from "pulumi-qemu-vcpu";
 import { unknownVcpusProgram, vmCpuProgram } from "../../engine/programs/vm-cpu";
 import { captureTest, inputsOf, lines, methods, outcome, outputsOf, shown, testEngine, vcpuCounts } from "../../engine/scenario";
 import { Timings } from "../../engine/timings";
@@ -148,5 +149,38 @@ describe("one VM through pulumi up, preview and refresh", () => {
     expect(engine.state.size).toBe(0);
     expect(await vm.state()).toBe("running");
     expect(await vcpuCounts(vm.name)).toMatchObject({ "maximum live": 4 });
+  });
+});
+
+describe("VmCpu.get: an existing VM read into another stack, through the engine's Read", () => {
+  const getProgram = (id: string) => captureTest(() => VmCpu.get("web-ro", id));
+
+  test("get by `<uri>#<uuid>` reads the live VM (declared = what it has), in preview too, and touches nothing", async () => {
+    const reader = testEngine();
+    const id = `qemu:///system#${vm.uuid}`;
+    const preview = await reader.preview(await getProgram(id));
+    expect(outcome(preview)).toBe("ok");
+    expect(methods(preview)).toEqual(["read"]);
+    const up = await reader.up(await getProgram(id));
+    expect(outcome(up)).toBe("ok");
+    expect(up.steps.map((s) => s.op)).toEqual(["read"]);
+    const live = await vcpuCounts(vm.name);
+    const plugged = (await vm.guestPresentCpus()).length; // QEMU's view (libvirt's may be stale after a TCG unplug)
+    expect(outputsOf(reader, "web-ro")).toMatchObject({
+      domainName: vm.name, domainUuid: vm.uuid, vcpus: plugged, maxVcpus: 4,
+      libvirt: { uri: "qemu:///system", domain: vm.name }, declared: { vcpus: plugged, maxVcpus: 4 },
+    });
+    expect(reader.state.get([...reader.state.keys()][0]!)?.id).toBe(id);
+    const destroy = await reader.destroy();
+    expect(methods(destroy)).toEqual([]); // read resources are forgotten, never deleted
+    expect(await vcpuCounts(vm.name)).toEqual(live);
+  });
+
+  test.each([
+    ["an unknown UUID", `qemu:///system#00000000-0000-4000-8000-000000000000`, /does not exist/],
+    ["an id that names no connection", "web01", /is not a VmCpu id: use "<libvirt uri>#<domain uuid>"/],
+  ])("get with %s fails with a clear error", async (_name, id, error) => {
+    const up = await testEngine().up(await getProgram(id));
+    expect(up.steps[0]?.error).toMatch(error);
   });
 });

@@ -1,0 +1,101 @@
+/**
+ * The public data types of `pulumi-qemu-vcpu`, written out by hand as generated Pulumi SDKs do, so
+ * a program's editor shows each field's documentation and its `.d.ts` needs no zod. The zod
+ * schemas in `provider/spec` stay the single source of validation; `test/unit/sdk/types.test.ts`
+ * keeps these types and the schemas in step.
+ */
+
+/** CPU topology (QEMU `-smp`, libvirt `<cpu><topology>`): the product of all counts equals `maxVcpus`. */
+export interface Topology {
+  /** Sockets (at least 1). */
+  sockets: number;
+  /** Dies per socket (default 1; QEMU ≥ 5.0 on x86). */
+  dies?: number;
+  /** Clusters per die (default 1; QEMU ≥ 7.0). */
+  clusters?: number;
+  /** Cores per cluster (at least 1). */
+  cores: number;
+  /** Threads per core (at least 1; on pseries the hot-plug unit is a whole core of `threads` vCPUs). */
+  threads: number;
+}
+
+/** How to reach a VM through libvirt. */
+export interface LibvirtConnection {
+  /** Connection URI as `virsh -c` takes it, e.g. `qemu:///system`. */
+  uri: string;
+  /** The libvirt domain name. */
+  domain: string;
+}
+
+/** How to reach a VM straight through QMP (no libvirt): `socket`, or `host` with `port`. */
+export interface QmpConnection {
+  /** Path of QEMU's QMP unix socket (`-qmp unix:PATH,server`). */
+  socket?: string;
+  /** Host of QEMU's QMP TCP socket (`-qmp tcp:HOST:PORT,server`). */
+  host?: string;
+  /** Port of QEMU's QMP TCP socket. */
+  port?: number;
+  /** Host side of the guest agent's virtio-serial chardev (unix socket), to online CPUs in the guest. */
+  agentSocket?: string;
+}
+
+/** Whether and how qemu-guest-agent is used to online/offline CPUs inside the guest. */
+export type GuestAgentMode = "required" | "optional" | "off";
+
+/** What to do with changes a running VM can't take (`maxVcpus`, `topology`, `machine`). */
+export type ColdChanges = "refuse" | "persist" | "restart";
+
+/** Bounded waits, in seconds. */
+export interface Timeouts {
+  /** How long to wait for QEMU and the guest to finish one vCPU unplug (default 30). */
+  unplugSeconds?: number;
+  /** How long to wait for the guest agent to answer, see new CPUs and online them (default 30). */
+  agentSeconds?: number;
+  /** How long a graceful shutdown may take before `coldChanges: "restart"` gives up (default 120). */
+  shutdownSeconds?: number;
+}
+
+/** Domain run state, in libvirt's words. */
+export type RunState = "running" | "paused" | "shutoff" | "shutdown" | "crashed" | "pmsuspended" | "blocked" | "unknown";
+
+/** Guest-agent availability as observed at the last read. */
+export type AgentStatus = "connected" | "unavailable" | "not-configured" | "off";
+
+/** One possible vCPU: libvirt's `<vcpus><vcpu>` merged with QEMU's hot-pluggable slot. */
+export interface VcpuSlot {
+  /** libvirt vCPU id; for raw QMP the same linear index derived from the topology. */
+  id: number;
+  /** Plugged in QEMU (QEMU's own view). */
+  enabled: boolean;
+  /** Can be unplugged (false for the boot vCPU). */
+  hotpluggable: boolean;
+  /** Order in which it was plugged (libvirt `order`), used for last-in-first-out unplug. */
+  order?: number;
+  socketId?: number;
+  dieId?: number;
+  clusterId?: number;
+  coreId?: number;
+  threadId?: number;
+  /** QOM path of the plugged CPU device. */
+  qomPath?: string;
+  /** libvirt's view, when it disagrees with QEMU's. */
+  libvirtEnabled?: boolean;
+  /** Id of the hot-pluggable entity this vCPU belongs to (a core on pseries; itself on x86). */
+  entity: number;
+}
+
+/** The persistent definition's CPU fields (what the next start runs). */
+export interface ConfigCpus {
+  maxVcpus: number;
+  vcpus: number;
+  topology: Topology;
+  machine: string;
+}
+
+/** The CPU fields a program declared at the last apply. */
+export interface Declared {
+  maxVcpus: number;
+  vcpus: number;
+  topology?: Topology;
+  machine?: string;
+}
