@@ -12,6 +12,12 @@ export interface Entity {
   readonly enabled: boolean;
   readonly hotpluggable: boolean;
   readonly order: number | undefined;
+  /**
+   * Free in QEMU while libvirt still counts it plugged: an unplug libvirt timed out on and never saw
+   * finish. libvirt refuses to plug it again ("already in requested state") and its view of every
+   * other vCPU can't be trusted, so no hot-add is planned until the VM restarts.
+   */
+  readonly stale: boolean;
 }
 
 /** Groups slots into entities, sorted by entity id. */
@@ -28,6 +34,7 @@ export function toEntities(slots: readonly VcpuSlot[]): Entity[] {
         enabled: members.some((m) => m.enabled),
         hotpluggable: members.every((m) => m.hotpluggable),
         order: orders.length ? Math.max(...orders) : undefined,
+        stale: members.some((m) => !m.enabled && m.libvirtEnabled === true),
       };
     });
 }
@@ -39,7 +46,15 @@ const size = (list: readonly Entity[]) => list.reduce((n, e) => n + e.vcpuIds.le
 
 /** Picks free entities, lowest id first, adding exactly `count` vCPUs. */
 export function chooseHotAdds(slots: readonly VcpuSlot[], count: number): Choice {
-  const free = toEntities(slots).filter((e) => !e.enabled);
+  const entities = toEntities(slots);
+  const stale = entities.filter((e) => e.stale).flatMap((e) => e.vcpuIds);
+  if (stale.length) {
+    return {
+      ok: false,
+      reason: `vCPU(s) ${stale.join(",")} were unplugged in QEMU but libvirt never saw the unplug finish and still counts them (libvirtStale): libvirt refuses to plug them again and its vCPU view can't be trusted, so no vCPU can be hot-added until the VM restarts; restart it (or set coldChanges: "restart")`,
+    };
+  }
+  const free = entities.filter((e) => !e.enabled);
   const chosen: Entity[] = [];
   for (const e of free) {
     if (size(chosen) >= count) break;

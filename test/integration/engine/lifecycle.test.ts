@@ -142,6 +142,16 @@ describe("one VM through pulumi up, preview and refresh", () => {
     expect(lines(putBack).join("\n")).toMatch(/^VmCpu web-cpu: unplug vCPU 3 .*wait/m);
   });
 
+  test("after that unplug libvirt never saw finish (TCG), preview of a scale-up is refused, saying why and how; nothing changes", async () => {
+    expect(outputsOf(engine, NAME)).toMatchObject({ libvirtStale: true });
+    const before = await vcpuCounts(vm.name);
+    const preview = await engine.preview(await program(4));
+    expect(outcome(preview)).not.toBe("ok");
+    expect(shown(preview)).toMatch(/libvirt never saw the unplug finish[\s\S]*until the VM restarts[\s\S]*coldChanges: "restart"/);
+    expect(methods(preview)).toEqual(["check", "diff"]);
+    expect(await vcpuCounts(vm.name)).toEqual(before);
+  });
+
   test("destroy deletes the resource from the state and leaves the VM running as it is", async () => {
     const destroy = await timings.time("destroy", () => engine.destroy());
     expect(outcome(destroy)).toBe("ok");

@@ -86,6 +86,18 @@ const cases: Record<string, Case> = {
   "transient VM with persist is a blocker": {
     live: { ...runningVm({ plugged: 2 }), config: undefined }, want: { maxVcpus: 8, vcpus: 2, coldChanges: "persist" }, steps: [], blockers: /transient/,
   },
+  "after an unplug libvirt timed out (libvirt stale), a hot-add is refused until a restart": {
+    live: (() => { const l = runningVm({ plugged: 3 }); Object.assign(l.running!.slots[2]!, { enabled: false, libvirtEnabled: true }); l.running!.vcpus = 2; l.config!.vcpus = 2; return l; })(),
+    want: { vcpus: 3 }, steps: [], refused: ["vcpus"],
+  },
+  "libvirt stale: the same hot-add with coldChanges restart restarts instead": {
+    live: (() => { const l = runningVm({ plugged: 3 }); Object.assign(l.running!.slots[2]!, { enabled: false, libvirtEnabled: true }); l.running!.vcpus = 2; l.config!.vcpus = 2; return l; })(),
+    want: { vcpus: 3, coldChanges: "restart" }, steps: ["defineConfig", "restart", "waitForAgent", "online:3"],
+  },
+  "libvirt stale does not stop a scale-down": {
+    live: (() => { const l = runningVm({ plugged: 4 }); Object.assign(l.running!.slots[3]!, { enabled: false, libvirtEnabled: true }); l.running!.vcpus = 3; l.config!.vcpus = 3; return l; })(),
+    want: { vcpus: 2 }, steps: ["offline:1", "unplug:2", "config:2"],
+  },
   "pseries hot-adds whole cores": {
     live: pseries(1), want: { maxVcpus: 8, vcpus: 6, machine: "pseries", topology: { sockets: 1, cores: 4, threads: 2 } }, steps: ["hotAdd:2,3", "hotAdd:4,5", "online:6", "config:6"],
   },
