@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { VmCpuInputFields } from "./inputs";
-import { MACHINE_FAMILIES, machineFamily } from "./platform";
+import { machineFamily } from "./platform";
 
 /** The value Pulumi sends for an input that is not known yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -104,12 +104,6 @@ const RULES: Readonly<Record<string, Rule>> = {
       ? fail("libvirt", "set one connection: libvirt: { uri, domain } or qmp: { socket } / qmp: { host, port }")
       : undefined,
 };
-
-/** Names of the cross-field rules (for tests and docs). */
-export const RULE_NAMES = Object.keys(RULES);
-
-/** Names of the families, for docs. */
-export const KNOWN_FAMILIES = Object.keys(MACHINE_FAMILIES);
 
 function stripInternal(news: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(news).filter(([k]) => !k.startsWith("__")));
