@@ -17,7 +17,13 @@ export type ProviderErrorCode =
   | "GUEST_ONLINE_INCOMPLETE"
   | "GUEST_OFFLINE_REFUSED"
   | "SHUTDOWN_TIMEOUT"
-  | "CONNECTION_FAILED";
+  | "CONNECTION_FAILED"
+  /** QEMU answered a QMP command with an error (or a reply that is not the protocol); the QMP error is the cause. */
+  | "QMP_COMMAND_FAILED"
+  /** The QMP connection closed or a command got no reply in time; the QMP error is the cause. */
+  | "QMP_UNAVAILABLE"
+  /** qemu-guest-agent answered with an error, or applied only part of a change; the agent error is the cause. */
+  | "AGENT_COMMAND_FAILED";
 
 /** Base class of every error the provider raises on purpose. */
 export class ProviderError extends Error {

@@ -1,6 +1,7 @@
 /**
  * Command-line parsing for `pulumi-qemu-vcpu` (node:util parseArgs; no dependencies).
- * Usage errors are CliError USAGE with the usage text appended.
+ * Usage errors are CliError USAGE holding only what is wrong; the command prints the usage
+ * once, after it.
  */
 import { parseArgs } from "node:util";
 import { CliError } from "./errors";
@@ -24,7 +25,8 @@ export interface DriftOptions {
 /** A parsed command line. */
 export type Command =
   | { readonly kind: "drift"; readonly options: DriftOptions }
-  | { readonly kind: "help"; readonly text: string };
+  | { readonly kind: "help"; readonly text: string }
+  | { readonly kind: "version" };
 
 /** Defaults of the drift options. */
 export const DRIFT_DEFAULTS = { hostConcurrency: 8, vmConcurrency: 16, hostTimeoutSeconds: 30 } as const;
@@ -45,6 +47,7 @@ Options:
   --timeout SECONDS  deadline per host for connecting and reading (default ${DRIFT_DEFAULTS.hostTimeoutSeconds})
   --quiet            no progress on stderr
   -h, --help         this text
+  --version          the package's version
 
 Exit codes: 0 no drift; 2 drift (drift, libvirt-stale, stopped, gone);
             1 error: bad input, or some VMs could not be checked (the others are still reported).
@@ -56,7 +59,10 @@ Kinds of drift:
 ${table(DRIFT_KINDS)}
 `;
 
-const usage = (message: string) => new CliError("USAGE", `${message}\n\n${USAGE}`);
+/** The usage printed after a usage error: the synopsis and where the rest is. */
+export const SHORT_USAGE = `${USAGE.split("\n")[0]}\nRun "pulumi-qemu-vcpu --help" for the options, exit codes and verdicts.\n`;
+
+const usage = (message: string) => new CliError("USAGE", message);
 
 function positiveInt(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -104,6 +110,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const [command, ...rest] = argv;
   if (command === undefined) throw usage("a command is needed");
   if (command === "-h" || command === "--help" || command === "help") return { kind: "help", text: USAGE };
+  if (command === "--version" || command === "version") return { kind: "version" };
   if (command === "drift") return parseDrift(rest);
   throw usage(`unknown command "${command}"`);
 }

@@ -12,10 +12,14 @@ export type CliErrorCode =
   | "INPUT_UNREADABLE"
   /** The input is not JSON, or neither a stack export nor a spec file. */
   | "INPUT_FORMAT"
+  /** The input holds no `VmCpu` resource at all (nothing to report on is an error, not "no drift"). */
+  | "NO_VMCPU"
   /** One VM's entry is invalid (fields fail the `VmCpu` schema). */
   | "INPUT_INVALID"
   /** A field the report needs is an encrypted Pulumi secret (`ciphertext`). */
   | "SECRET_ENCRYPTED"
+  /** The package's own package.json (for `--version`) could not be found. */
+  | "PACKAGE_UNREADABLE"
   /** A host did not answer within `--timeout`. */
   | "HOST_TIMEOUT";
 

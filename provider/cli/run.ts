@@ -1,11 +1,12 @@
 /**
  * Dispatch for `pulumi-qemu-vcpu`: parse the command line, run the command, turn errors into
- * one `error: …` line on stderr and exit code 1.
+ * one `error: …` line on stderr (a usage error followed by the usage, once) and exit code 1.
  */
 import { describeCause } from "../errors";
-import { parseCommandLine } from "./args";
+import { SHORT_USAGE, parseCommandLine } from "./args";
 import { runDrift, type Io } from "./drift/command";
 import { isCliError } from "./errors";
+import { packageVersion } from "./version";
 
 export type { Io } from "./drift/command";
 
@@ -17,10 +18,14 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       io.stdout.write(command.text);
       return 0;
     }
+    if (command.kind === "version") {
+      io.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
     return await runDrift(command.options, io);
   } catch (err) {
     const text = isCliError(err) ? `${err.message}${err.code === "USAGE" ? "" : ` [${err.code}]`}` : describeCause(err);
-    io.stderr.write(`error: ${text}\n`);
+    io.stderr.write(`error: ${text}\n${isCliError(err, "USAGE") ? `\n${SHORT_USAGE}` : ""}`);
     return 1;
   }
 }

@@ -56,8 +56,3 @@ export const FIELD_RULES: Readonly<Record<RuleField, FieldRule>> = {
   coldChanges: { apply: "setting", why: "only changes what the provider does with restart-needing changes" },
   timeouts: { apply: "setting", why: "only changes how long the provider waits" },
 };
-
-/** Fields whose change needs QEMU to start again. */
-export const RESTART_FIELDS = (Object.keys(FIELD_RULES) as RuleField[]).filter(
-  (f) => FIELD_RULES[f].apply === "restart",
-);

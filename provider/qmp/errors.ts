@@ -15,12 +15,6 @@ export type QmpErrorCode =
   | "AGENT_TIMEOUT"
   | "AGENT_PARTIAL_APPLY";
 
-/**
- * QMP error classes (qapi/error.json `QapiErrorClass`). QEMU and qemu-ga only ever send these five, but the field
- * is kept as a plain string so an unknown future class is preserved, not rejected.
- */
-export const QMP_ERROR_CLASSES = ["GenericError", "CommandNotFound", "DeviceNotActive", "DeviceNotFound", "KVMMissingCap"] as const;
-
 /** Base class: a stable `code` plus the standard `cause` (ES2022). */
 export abstract class QmpBaseError extends Error {
   abstract readonly code: QmpErrorCode;
@@ -33,7 +27,7 @@ export abstract class QmpBaseError extends Error {
 /** A QMP error reply `{"error": {"class", "desc"}}` to `command` (QMP spec "error response"). */
 export class QmpError extends QmpBaseError {
   readonly code = "QMP_ERROR" as const;
-  /** QMP's error class, verbatim (see {@link QMP_ERROR_CLASSES}). */
+  /** QMP's error class, verbatim (qapi/error.json `QapiErrorClass`; an unknown future class is kept as is). */
   readonly class: string;
   constructor(
     readonly command: string,
@@ -164,26 +158,6 @@ export function hasErrorClass(err: unknown, errorClass: string): boolean {
 
 /** Class `DeviceNotFound`: e.g. `device_del` of an id that does not exist. */
 export const isDeviceNotFound = (err: unknown): boolean => hasErrorClass(err, "DeviceNotFound");
-/** Class `CommandNotFound`: unknown command, or a command sent before `qmp_capabilities`. */
-export const isCommandNotFound = (err: unknown): boolean => hasErrorClass(err, "CommandNotFound");
-/** Class `GenericError`: everything else QEMU reports (bad core-id, duplicate id, boot CPU unplug…). */
-export const isGenericError = (err: unknown): boolean => hasErrorClass(err, "GenericError");
-/** Class `DeviceNotActive`. */
-export const isDeviceNotActive = (err: unknown): boolean => hasErrorClass(err, "DeviceNotActive");
-/** Class `KVMMissingCap`. */
-export const isKvmMissingCap = (err: unknown): boolean => hasErrorClass(err, "KVMMissingCap");
-
-/** `device_add` with an `id` already in use (QEMU: GenericError "Duplicate device ID 'x'"). */
-export function isDuplicateDeviceId(err: unknown): boolean {
-  const e = serverErrorOf(err);
-  return e?.class === "GenericError" && /^Duplicate device ID\b/i.test(e.desc);
-}
-
-/** `device_del` of the boot CPU (QEMU x86: GenericError "Boot CPU is unpluggable"). */
-export function isBootCpuUnplug(err: unknown): boolean {
-  const e = serverErrorOf(err);
-  return e?.class === "GenericError" && /\bBoot CPU is unpluggable\b/i.test(e.desc);
-}
 
 /** `device_del` of a vCPU while the guest has not switched ACPI CPU hotplug out of legacy mode — no OS yet, or
  * one without ACPI CPU hotplug support (QEMU x86: GenericError "acpi: device unplug request for not supported
@@ -192,22 +166,6 @@ export function isUnplugNotSupported(err: unknown): boolean {
   const e = serverErrorOf(err);
   return e?.class === "GenericError" && /unplug request for not supported device type/i.test(e.desc);
 }
-
-/** Class CommandNotFound with "Expecting capabilities negotiation": a command sent before `qmp_capabilities`. */
-export function isCapabilitiesNotNegotiated(err: unknown): boolean {
-  const e = serverErrorOf(err);
-  return e?.class === "CommandNotFound" && /capabilities negotiation/i.test(e.desc) && !/already complete/i.test(e.desc);
-}
-
-/** True if `err` (or a cause) is a {@link QmpConnectionClosedError}. */
-export const isConnectionClosed = (err: unknown): boolean =>
-  findCause(err, (e): e is QmpConnectionClosedError => e instanceof QmpConnectionClosedError) !== undefined;
-/** True if `err` (or a cause) is a {@link QmpTimeoutError} or an {@link AgentTimeoutError}. */
-export const isTimeout = (err: unknown): boolean =>
-  findCause(err, (e): e is QmpTimeoutError | AgentTimeoutError => e instanceof QmpTimeoutError || e instanceof AgentTimeoutError) !== undefined;
-/** True if `err` (or a cause) is a {@link QmpProtocolError}. */
-export const isProtocolError = (err: unknown): boolean =>
-  findCause(err, (e): e is QmpProtocolError => e instanceof QmpProtocolError) !== undefined;
 
 function describeCause(cause: unknown): string {
   if (cause instanceof Error) {

@@ -4,6 +4,8 @@
  */
 export * from "./platform";
 export * from "./inputs";
+export * from "./libvirt-uri";
+export * from "./domain-name";
 export * from "./validate";
 export * from "./live";
 export * from "./outputs";

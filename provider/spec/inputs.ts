@@ -3,42 +3,92 @@
  * `VmCpuArgs` and the provider's checked inputs are both derived from here).
  */
 import { z } from "zod";
-import { MACHINE_SHAPES, machineFamily } from "./platform";
+import { domainNameProblem } from "./domain-name";
+import { libvirtUriProblem, validLibvirtUris } from "./libvirt-uri";
+import { machineFamily, unknownMachineMessage } from "./platform";
+
+/**
+ * Type errors that name the field: "is required" when it is missing, else what it must be.
+ * Other issues (unknown fields of an object) keep zod's own message; check names those.
+ */
+const typeError = (field: string, what: string) => ({
+  error: (issue: { code?: string; input?: unknown }) =>
+    issue.code !== "invalid_type" ? undefined : issue.input === undefined ? `${field} is required: ${what}` : `${field} must be ${what}`,
+});
 
 const wholeNumber = (field: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z
-    .number({ error: `${field} must be a whole number` })
+    .number(typeError(field, "a whole number"))
     .int({ error: `${field} must be a whole number` })
     .min(min, { error: `${field} must be at least ${min}` })
     .max(max, { error: `${field} must be at most ${max}` });
 
-const seconds = (field: string) =>
-  z
-    .number({ error: `${field} must be a number of seconds` })
-    .positive({ error: `${field} must be more than 0 seconds` })
-    .max(3600, { error: `${field} must be at most 3600 seconds` });
+/** One row of {@link TIMEOUT_LIMITS}. */
+export interface TimeoutLimit {
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+  /** Why the minimum is what it is. */
+  readonly why: string;
+}
+
+/** The bounds of each `timeouts` field, in seconds, each minimum with its reason. */
+export const TIMEOUT_LIMITS = {
+  unplugSeconds: {
+    min: 1, max: 3600, default: 30,
+    why: "a guest needs at least a second to process the ACPI eject of one vCPU (libvirt alone waits 5 s)",
+  },
+  agentSeconds: {
+    min: 1, max: 3600, default: 30,
+    why: "one guest-agent round trip plus the guest noticing a new CPU takes longer than a second",
+  },
+  shutdownSeconds: {
+    min: 1, max: 3600, default: 120,
+    why: "no guest OS shuts down within a second of the power button",
+  },
+} as const satisfies Record<string, TimeoutLimit>;
+
+const seconds = (name: keyof typeof TIMEOUT_LIMITS) => {
+  const field = `timeouts.${name}`;
+  const { min, max, why } = TIMEOUT_LIMITS[name];
+  return z
+    .number(typeError(field, "a number of seconds"))
+    .min(min, { error: `${field} must be at least ${min} s: ${why}` })
+    .max(max, { error: `${field} must be at most ${max} seconds` })
+    .default(TIMEOUT_LIMITS[name].default);
+};
+
+const path = (field: string, what: string) =>
+  z.string(typeError(field, what)).min(1, { error: `${field} must be ${what}, not empty` });
 
 /** How to reach a VM through libvirt. `uri` as virsh takes it, `domain` is the domain name. */
-export const LibvirtConnection = z.strictObject({
-  uri: z
-    .string({ error: "libvirt.uri must be a string such as qemu:///system" })
-    .regex(/^qemu(\+[a-z]+)?:\/\/[^\s]*\/(system|session)(\?.*)?$/, {
-      error: "libvirt.uri must be a QEMU driver URI such as qemu:///system, qemu+ssh://host/system or qemu+tls://host/system",
-    }),
-  domain: z.string({ error: "libvirt.domain must be the libvirt domain name" }).min(1, {
-    error: "libvirt.domain must be the libvirt domain name",
-  }),
-});
+export const LibvirtConnection = z.strictObject(
+  {
+    uri: z
+      .string(typeError("libvirt.uri", `a string; ${validLibvirtUris()}`))
+      .superRefine((uri, ctx) => {
+        const problem = libvirtUriProblem(uri);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    domain: z
+      .string(typeError("libvirt.domain", "the libvirt domain name (a string)"))
+      .superRefine((name, ctx) => {
+        const problem = domainNameProblem(name);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+  },
+  typeError("libvirt", "an object { uri, domain }"),
+);
 export type LibvirtConnection = z.infer<typeof LibvirtConnection>;
 
 /** How to reach a VM straight through QMP (no libvirt): a unix socket or host + port. */
 export const QmpConnection = z
   .strictObject({
-    socket: z.string().min(1).optional(),
-    host: z.string().min(1).optional(),
+    socket: path("qmp.socket", "the path of QEMU's QMP unix socket (-qmp unix:PATH)").optional(),
+    host: path("qmp.host", "the host name or address of QEMU's QMP TCP socket").optional(),
     port: wholeNumber("qmp.port", 1, 65535).optional(),
-    agentSocket: z.string().min(1).optional(),
-  })
+    agentSocket: path("qmp.agentSocket", "the path of the guest agent's virtio-serial unix socket").optional(),
+  }, typeError("qmp", "an object { socket } or { host, port }, optionally with agentSocket"))
   .superRefine((qmp, ctx) => {
     const viaTcp = qmp.host !== undefined || qmp.port !== undefined;
     if ((qmp.socket !== undefined) === viaTcp) {
@@ -56,12 +106,12 @@ export const Topology = z.strictObject({
   clusters: wholeNumber("topology.clusters", 1).optional(),
   cores: wholeNumber("topology.cores", 1),
   threads: wholeNumber("topology.threads", 1),
-});
+}, typeError("topology", "an object { sockets, cores, threads } (dies, clusters optional)"));
 export type Topology = z.infer<typeof Topology>;
 
 /** Machine type: an alias (`q35`) or a versioned type (`pc-q35-7.2`). */
-export const Machine = z.string().refine((m) => machineFamily(m) !== undefined, {
-  error: (issue) => `machine "${String(issue.input)}" is not a machine type we know; valid: ${MACHINE_SHAPES}`,
+export const Machine = z.string(typeError("machine", "a string such as q35 or pc-q35-7.2")).refine((m) => machineFamily(m) !== undefined, {
+  error: (issue) => unknownMachineMessage(String(issue.input)),
 });
 
 /** Whether and how to use qemu-guest-agent to online/offline CPUs inside the guest. */
@@ -79,12 +129,12 @@ export type ColdChanges = z.infer<typeof ColdChanges>;
 /** Bounded waits, in seconds. */
 export const Timeouts = z.strictObject({
   /** How long to wait for QEMU and the guest to finish one vCPU unplug. */
-  unplugSeconds: seconds("timeouts.unplugSeconds").default(30),
+  unplugSeconds: seconds("unplugSeconds"),
   /** How long to wait for the guest agent to answer, see new CPUs, and online them. */
-  agentSeconds: seconds("timeouts.agentSeconds").default(30),
+  agentSeconds: seconds("agentSeconds"),
   /** How long a graceful shutdown may take before `coldChanges: "restart"` gives up. */
-  shutdownSeconds: seconds("timeouts.shutdownSeconds").default(120),
-});
+  shutdownSeconds: seconds("shutdownSeconds"),
+}, typeError("timeouts", "an object { unplugSeconds, agentSeconds, shutdownSeconds }"));
 export type Timeouts = z.infer<typeof Timeouts>;
 
 /** The input fields, without cross-field rules (see {@link VmCpuInputs}). */
@@ -97,5 +147,9 @@ export const VmCpuInputFields = z.strictObject({
   machine: Machine.optional(),
   guestAgent: GuestAgentMode.default("optional"),
   coldChanges: ColdChanges.default("refuse"),
-  timeouts: Timeouts.default({ unplugSeconds: 30, agentSeconds: 30, shutdownSeconds: 120 }),
+  timeouts: Timeouts.default({
+    unplugSeconds: TIMEOUT_LIMITS.unplugSeconds.default,
+    agentSeconds: TIMEOUT_LIMITS.agentSeconds.default,
+    shutdownSeconds: TIMEOUT_LIMITS.shutdownSeconds.default,
+  }),
 });

@@ -75,9 +75,16 @@ export const MACHINE_FAMILIES: Readonly<Record<string, MachineFamily>> = {
   },
 };
 
-/** Human list of valid machine strings, used in error messages. */
-export const MACHINE_SHAPES =
-  "pc, pc-i440fx-X.Y, q35, pc-q35-X.Y, pseries, pseries-X.Y, s390-ccw-virtio, s390-ccw-virtio-X.Y, virt, virt-X.Y, microvm, isapc";
+/**
+ * The message for a machine string no family matches: the known aliases and the versioned
+ * shapes, both read from {@link MACHINE_FAMILIES}. Whether a versioned type (`pc-q35-99.99`)
+ * exists is a fact of the host's QEMU, not of this table (see the notes on preview).
+ */
+export function unknownMachineMessage(machine: string): string {
+  const families = Object.values(MACHINE_FAMILIES);
+  const versioned = families.flatMap((f) => (f.versionedPrefix ? [`${f.versionedPrefix}X.Y`] : []));
+  return `machine "${machine}" is not a machine type we know; known aliases: ${families.map((f) => f.alias).join(", ")}; or a versioned type: ${versioned.join(", ")}`;
+}
 
 const VERSION = /^\d+\.\d+$/;
 

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { VmCpuInputFields } from "./inputs";
-import { MACHINE_FAMILIES, machineFamily } from "./platform";
+import { machineFamily } from "./platform";
 
 /** The value Pulumi sends for an input that is not known yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -105,21 +105,38 @@ const RULES: Readonly<Record<string, Rule>> = {
       : undefined,
 };
 
-/** Names of the cross-field rules (for tests and docs). */
-export const RULE_NAMES = Object.keys(RULES);
-
-/** Names of the families, for docs. */
-export const KNOWN_FAMILIES = Object.keys(MACHINE_FAMILIES);
-
 function stripInternal(news: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(news).filter(([k]) => !k.startsWith("__")));
 }
 
+const dotPath = (path: PropertyKey[]) => (path.length ? z.core.toDotPath(path).replace(/^\./, "") : "");
+
+/** One failure per issue; an unknown field is named itself, with the fields valid there. */
 function zodFailures(error: z.ZodError): InputFailure[] {
-  return error.issues.map((issue) => ({
-    property: issue.path.length ? z.core.toDotPath(issue.path).replace(/^\./, "") : "",
-    reason: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    if (issue.code !== "unrecognized_keys") return [fail(dotPath(issue.path), issue.message)];
+    const where = dotPath(issue.path);
+    return issue.keys.map((key) => fail(dotPath([...issue.path, key]), `unknown field "${key}"${where ? ` in ${where}` : ""}; valid: ${validFields(issue.path).join(", ")}`));
+  });
+}
+
+/** The fields of an object schema, looking through optional and default wrappers. */
+function objectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodType> | undefined {
+  const def = schema._zod.def as { type: string; innerType?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType> };
+  if (def.innerType) return objectShape(def.innerType);
+  return def.type === "object" ? def.shape : undefined;
+}
+
+/** The field names valid at `path` of the inputs (walking the object schemas). */
+function validFields(path: PropertyKey[]): string[] {
+  let schema: z.core.$ZodType = VmCpuInputFields;
+  for (const key of path) {
+    const shape = objectShape(schema);
+    const next = shape?.[String(key)];
+    if (!next) return [];
+    schema = next;
+  }
+  return Object.keys(objectShape(schema) ?? {});
 }
 
 /** Parses old inputs leniently, for rules that compare with the previous value. */

@@ -6,6 +6,7 @@
  */
 import type { DomainRef, LibvirtClient } from "../../libvirt";
 import { FunctionMonitor, type Monitor } from "../../qmp";
+import { qmpCall } from "../qmp/errors";
 import { hotpluggableSlots } from "../qemu-view";
 import type { QemuSlot } from "../slots";
 
@@ -14,7 +15,7 @@ export function libvirtMonitor(client: LibvirtClient, dom: DomainRef): Monitor {
   return new FunctionMonitor((json) => client.qemuDomainMonitorCommand(dom, json, 0));
 }
 
-/** QEMU `query-hotpluggable-cpus` through libvirt. */
+/** QEMU `query-hotpluggable-cpus` through libvirt; a QMP error is a ProviderError with the QMP error as cause. */
 export function queryHotpluggableCpus(client: LibvirtClient, dom: DomainRef): Promise<QemuSlot[]> {
-  return hotpluggableSlots(libvirtMonitor(client, dom));
+  return qmpCall(`asking QEMU of domain ${dom.name} for its vCPU slots`, () => hotpluggableSlots(libvirtMonitor(client, dom)));
 }

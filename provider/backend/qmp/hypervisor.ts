@@ -27,6 +27,7 @@ import {
 import type { LiveState, QmpConnection, Topology } from "../../spec";
 import { firstVcpuId, inferTopology, qemuVcpus } from "../slots";
 import { hotpluggableSlots, machineSmp, toQemuSlot } from "../qemu-view";
+import { qmpCall } from "./errors";
 import { readQmp, type QmpAgentRead } from "./read";
 
 /** How long a read waits for a silent agent before calling it unavailable. */
@@ -90,7 +91,7 @@ export class QmpHypervisor implements Hypervisor {
   }
 
   read(opts?: ReadOptions): Promise<LiveState> {
-    return readQmp(this.monitor, this.endpoint, () => this.readAgent(opts?.guest ?? true));
+    return qmpCall(`reading QEMU at ${this.endpoint}`, () => readQmp(this.monitor, this.endpoint, () => this.readAgent(opts?.guest ?? true)));
   }
 
   private topologyAndArch(): Promise<{ topology: Topology; arch: string }> {
@@ -108,7 +109,11 @@ export class QmpHypervisor implements Hypervisor {
     return { topology: smp?.topology ?? inferTopology(slots, arch), arch };
   }
 
-  async hotAdd(step: HotAddStep): Promise<void> {
+  hotAdd(step: HotAddStep): Promise<void> {
+    return qmpCall(`hot-adding vCPU ${step.entity}`, () => this.plug(step));
+  }
+
+  private async plug(step: HotAddStep): Promise<void> {
     const [raw, { topology, arch }] = await Promise.all([query(this.monitor, "query-hotpluggable-cpus"), this.topologyAndArch()]);
     const slot = raw.find((s) => firstVcpuId(arch, toQemuSlot(s), topology) === step.entity);
     if (!slot) throw new ProviderError("PRECONDITION_FAILED", `QEMU has no hotpluggable slot for vCPU ${step.entity}`);
@@ -120,7 +125,11 @@ export class QmpHypervisor implements Hypervisor {
     return qemuVcpus(arch, slots, topology).find((v) => v.id === entity && v.enabled)?.qomPath;
   }
 
-  async unplug(step: UnplugStep, deadline: number): Promise<UnplugOutcome> {
+  unplug(step: UnplugStep, deadline: number): Promise<UnplugOutcome> {
+    return qmpCall(`unplugging vCPU ${step.entity}`, () => this.unplugAndWait(step, deadline));
+  }
+
+  private async unplugAndWait(step: UnplugStep, deadline: number): Promise<UnplugOutcome> {
     const path = await this.pluggedPath(step.entity);
     if (!path) return { removed: true, libvirtTimedOut: false, detail: "the slot was already free" };
     let mark = this.monitor.mark();
@@ -160,8 +169,9 @@ export class QmpHypervisor implements Hypervisor {
       return a;
     });
     return {
-      getVcpus: async () => (await (await agent()).getVcpus()).map((c) => ({ logicalId: c.logicalId, online: c.online, canOffline: c.canOffline !== false })),
-      setVcpus: async (changes) => (await agent()).setVcpus(changes),
+      getVcpus: () => qmpCall("asking the guest agent for the guest's CPUs", async () =>
+        (await (await agent()).getVcpus()).map((c) => ({ logicalId: c.logicalId, online: c.online, canOffline: c.canOffline !== false }))),
+      setVcpus: (changes) => qmpCall("onlining/offlining guest CPUs through the guest agent", async () => (await agent()).setVcpus(changes)),
     };
   }
 

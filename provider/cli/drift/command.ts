@@ -8,7 +8,7 @@ import { judge, judgeInvalid, type DriftRow } from "./judge";
 import { renderJson } from "./json";
 import { parseInput, readInput } from "./load";
 import { readAll } from "./read";
-import { summarize } from "./summary";
+import { exitLine, summarize } from "./summary";
 import { renderTable } from "./table";
 import { hostOf, type DriftTarget } from "./target";
 
@@ -19,11 +19,13 @@ export interface Io {
   readonly stdin: NodeJS.ReadableStream;
 }
 
-/** Runs the drift report; resolves with the exit code (0 no drift, 2 drift, 1 incomplete). */
+/**
+ * Runs the drift report; resolves with the exit code (0 no drift, 2 drift, 1 incomplete).
+ * The report goes to stdout; progress and the `exit N:` line go to stderr.
+ */
 export async function runDrift(options: DriftOptions, io: Io): Promise<number> {
   const source = options.input === "-" ? "stdin" : options.input;
   const entries = parseInput(await readInput(options.input, io.stdin), source);
-  if (!entries.length) io.stderr.write(`drift: ${source} declares no VmCpu resources\n`);
   const targets = entries.flatMap((e) => (e.kind === "target" ? [e.target] : []));
   const hostCount = new Set(targets.map((t) => hostOf(t.desired))).size;
   const progress = createProgress(io.stderr, targets.length, hostCount, options.progress);
@@ -39,5 +41,6 @@ export async function runDrift(options: DriftOptions, io: Io): Promise<number> {
   const rows = entries.map((e) => (e.kind === "target" ? rowOf.get(e.target)! : judgeInvalid(e)));
   const summary = summarize(rows, hosts);
   io.stdout.write(options.json ? renderJson(rows, summary) : renderTable(rows, summary));
+  io.stderr.write(`${exitLine(summary)}\n`);
   return summary.exitCode;
 }

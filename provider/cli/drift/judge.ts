@@ -19,9 +19,10 @@ export interface CpuCount {
 export interface DriftRow {
   readonly name: string;
   readonly urn?: string;
-  /** libvirt URI (or `qmp:…`); "-" when the entry was unreadable. */
-  readonly host: string;
-  readonly domain: string;
+  /** libvirt URI (or `qmp:…`); left out when the entry was unreadable. */
+  readonly host?: string;
+  /** libvirt domain name (or QEMU's `-name` once read); left out when not known. */
+  readonly domain?: string;
   readonly verdict: Verdict;
   readonly kinds: readonly DriftKind[];
   /** Declared at the last apply (stack export) or in the spec file. */
@@ -50,7 +51,8 @@ const VERDICT_OF_OUTCOME: Record<Exclude<ReadOutcome["kind"], "live">, Verdict> 
 /** Who the row is about (JSON key order: identity, verdict, kinds, then the views). */
 function identity(target: DriftTarget) {
   const d = target.desired;
-  return { name: target.name, ...(target.urn ? { urn: target.urn } : {}), host: hostOf(d), domain: domainOf(d) };
+  const domain = domainOf(d);
+  return { name: target.name, ...(target.urn ? { urn: target.urn } : {}), host: hostOf(d), ...(domain !== undefined ? { domain } : {}) };
 }
 
 function declaredOf(d: DriftTarget["desired"]): NonNullable<DriftRow["declared"]> {
@@ -96,8 +98,8 @@ export function judgeInvalid(entry: InvalidEntry): DriftRow {
   return {
     name: entry.name,
     ...(entry.urn ? { urn: entry.urn } : {}),
-    host: entry.host ?? "-",
-    domain: entry.domain ?? "-",
+    ...(entry.host !== undefined ? { host: entry.host } : {}),
+    ...(entry.domain !== undefined ? { domain: entry.domain } : {}),
     verdict: "error",
     kinds: [],
     details: [`${entry.error.message} [${entry.error.code}]`],

@@ -67,7 +67,8 @@ export function outcomeOfError(err: unknown): ReadOutcome {
 /** Reads one domain over a shared connection (the provider's own read path). */
 export async function readDomainOver(client: LibvirtClient, target: DriftTarget, versions?: Versions): Promise<ReadOutcome> {
   try {
-    const hv = await LibvirtHypervisor.forDomain(client, domainOf(target.desired), target.desired.guestAgent !== "off", false, versions);
+    // Only libvirt targets come here (grouped by URI); a QMP one has no domain and is read over QMP.
+    const hv = await LibvirtHypervisor.forDomain(client, domainOf(target.desired) ?? "", target.desired.guestAgent !== "off", false, versions);
     return { kind: "live", live: await hv.read() };
   } catch (err) {
     return outcomeOfError(err);

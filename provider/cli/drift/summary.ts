@@ -21,7 +21,7 @@ export function summarize(rows: readonly DriftRow[], hosts: readonly HostReport[
     if (n) verdicts[v] = n;
   }
   const unreachableHosts = hosts.filter((h) => h.unreachable !== undefined).map((h) => ({ host: h.host, reason: h.unreachable as string }));
-  const hostCount = new Set(rows.map((r) => r.host).filter((h) => h !== "-")).size;
+  const hostCount = new Set(rows.flatMap((r) => (r.host === undefined ? [] : [r.host]))).size;
   return { vms: rows.length, hosts: hostCount, verdicts, unreachableHosts, exitCode: exitCodeOf(rows.map((r) => r.verdict)) };
 }
 

@@ -1,9 +1,9 @@
 /**
- * The human report: one aligned plain-text table (a row per VM), then the details of every
+ * The human report (the only place "-" stands for "not known"): one aligned plain-text table (a row per VM), then the details of every
  * VM that is not in sync, then the summary. No colours, no dependencies.
  */
 import type { DriftRow, CpuCount } from "./judge";
-import { exitLine, type Summary } from "./summary";
+import type { Summary } from "./summary";
 
 /** One column: header and how to show a row in it. */
 interface Column {
@@ -18,8 +18,8 @@ const yesNo = (b: boolean | undefined, extra?: readonly string[]) =>
 /** The table's columns, in order. */
 export const COLUMNS: readonly Column[] = [
   { header: "VM", cell: (r) => r.name },
-  { header: "DOMAIN", cell: (r) => r.domain },
-  { header: "HOST", cell: (r) => r.host },
+  { header: "DOMAIN", cell: (r) => r.domain ?? "-" },
+  { header: "HOST", cell: (r) => r.host ?? "-" },
   { header: "DECLARED", cell: (r) => count(r.declared) },
   { header: "LIBVIRT CONFIG", cell: (r) => count(r.config) },
   { header: "QEMU LIVE", cell: (r) => count(r.live) },
@@ -46,7 +46,6 @@ function summaryLines(s: Summary): string[] {
   return [
     `${s.vms} VM${s.vms === 1 ? "" : "s"} on ${s.hosts} host${s.hosts === 1 ? "" : "s"}: ${counts || "nothing to check"}`,
     ...s.unreachableHosts.map((h) => `unreachable host ${h.host}: ${h.reason}`),
-    exitLine(s),
   ];
 }
 

@@ -39,9 +39,9 @@ export function hostOf(desired: VmCpuInputs): string {
   return `qmp:${q?.socket ?? `${q?.host}:${q?.port}`}`;
 }
 
-/** The VM's name on its host: the libvirt domain; "-" for raw QMP (QEMU's `-name` is only known once read). */
-export function domainOf(desired: VmCpuInputs): string {
-  return desired.libvirt?.domain ?? "-";
+/** The VM's name on its host: the libvirt domain; undefined for raw QMP (QEMU's `-name` is only known once read). */
+export function domainOf(desired: VmCpuInputs): string | undefined {
+  return desired.libvirt?.domain;
 }
 
 /** The libvirt URI and domain of raw fields, where they are plain strings. */

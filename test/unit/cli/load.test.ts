@@ -30,11 +30,11 @@ const specCases: Record<string, { doc: unknown; lines: (string | RegExp)[] }> = 
   },
   "spec file: a typo in a field name is caught": {
     doc: { vms: [{ libvirt: lv("a"), maxVcpus: 2, vcpu: 1 }] },
-    lines: [/^a: INPUT_INVALID vms\[0\]\.vcpus: .*vms\[0\]: .*vcpu/],
+    lines: [/^a: INPUT_INVALID vms\[0\]\.vcpus: .*vms\[0\]\.vcpu: unknown field "vcpu"/],
   },
   "spec file: a bad URI is caught": {
     doc: { vms: [{ libvirt: lv("a", "http://x/"), maxVcpus: 2, vcpus: 1 }] },
-    lines: [/^a: INPUT_INVALID vms\[0\]\.libvirt\.uri: libvirt\.uri must be a QEMU driver URI/],
+    lines: [/^a: INPUT_INVALID vms\[0\]\.libvirt\.uri: libvirt\.uri must use the QEMU driver/],
   },
   "stack export: recognised by its deployment": {
     doc: stackExport([vmCpuResource("web01-cpu", storedOutputs("web01-cpu"))]),

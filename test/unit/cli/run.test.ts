@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { readFileSync } from "node:fs";
 import { run } from "../../../provider/cli/run";
 import { FakeLibvirtd } from "../../fakes/libvirtd";
 import { FakeDomain } from "../backend/libvirt/fake-domain";
@@ -39,27 +40,55 @@ async function cli(argv: string[], spec?: unknown, stdin = "") {
 
 const vm = (vcpus: number, name = dom.name) => ({ libvirt: { uri: `qemu+unix:///system?socket=${fake.socketPath}`, domain: name }, maxVcpus: 4, vcpus, guestAgent: "off" });
 
-interface Case { spec: () => unknown; argv?: string[]; code: number; stdout: RegExp; stderr?: RegExp }
+interface Case { spec: () => unknown; argv?: string[]; code: number; stdout: RegExp; stderr: RegExp }
+
+const stackExport = (resources: unknown[]) => ({ version: 3, deployment: { resources } });
+const qmpVm = { qmp: { socket: "/nonexistent/qmp.sock" }, maxVcpus: 2, vcpus: 1, guestAgent: "off" };
 
 const cases: Record<string, Case> = {
-  "in sync: exit 0, a table": { spec: () => ({ vms: [vm(2)] }), code: 0, stdout: /^VM\s+DOMAIN\s+HOST[\s\S]*\s2\/4\s+2\/4\s+2\/4\s+-\s+no\s+no\s+in-sync\n[\s\S]*exit 0: no drift\n$/ },
-  "drift: exit 2": { spec: () => ({ vms: [vm(3)] }), code: 2, stdout: /drift: live-vcpus, config[\s\S]*QEMU has 2 vCPUs plugged, 3 declared[\s\S]*exit 2: drift/ },
-  "a VM gone: exit 2": { spec: () => ({ vms: [vm(2, "nope")] }), code: 2, stdout: /nope: gone\n  - libvirt domain "nope" does not exist \[VM_NOT_FOUND\]/ },
-  "an invalid entry: exit 1, the valid one still reported": {
-    spec: () => ({ vms: [vm(9), vm(2)] }), code: 1, stdout: /error[\s\S]*in-sync[\s\S]*vms\[0\]\.vcpus: vcpus \(9\) must be between 1 and maxVcpus \(4\)/,
+  "in sync: exit 0, a table; the exit line on stderr": {
+    spec: () => ({ vms: [vm(2)] }), code: 0, stdout: /^VM\s+DOMAIN\s+HOST[\s\S]*\s2\/4\s+2\/4\s+2\/4\s+-\s+no\s+no\s+in-sync\n\n1 VM on 1 host: 1 in-sync\n$/, stderr: /^exit 0: no drift\n$/,
   },
-  "--json: one document, exit code in the summary": {
-    spec: () => ({ vms: [vm(3)] }), argv: ["--json"], code: 2, stdout: /^\{\n  "version": 1,\n  "vms": \[[\s\S]*"verdict": "drift"[\s\S]*"exitCode": 2\n  \}\n\}\n$/,
+  "drift: exit 2": { spec: () => ({ vms: [vm(3)] }), code: 2, stdout: /drift: live-vcpus, config[\s\S]*QEMU has 2 vCPUs plugged, 3 declared/, stderr: /^exit 2: drift\n$/ },
+  "a VM gone: exit 2": { spec: () => ({ vms: [vm(2, "nope")] }), code: 2, stdout: /nope: gone\n  - libvirt domain "nope" does not exist \[VM_NOT_FOUND\]/, stderr: /^exit 2: drift\n$/ },
+  "an invalid entry: exit 1, the valid one still reported": {
+    spec: () => ({ vms: [vm(9), vm(2)] }), code: 1, stdout: /error[\s\S]*in-sync[\s\S]*vms\[0\]\.vcpus: vcpus \(9\) must be between 1 and maxVcpus \(4\)/, stderr: /^exit 1: incomplete: 1 VM could not be checked\n$/,
+  },
+  "--json: one document, exit code in the summary, exit line on stderr": {
+    spec: () => ({ vms: [vm(3)] }), argv: ["--json"], code: 2, stdout: /^\{\n  "version": 1,\n  "vms": \[[\s\S]*"verdict": "drift"[\s\S]*"exitCode": 2\n  \}\n\}\n$/, stderr: /^exit 2: drift\n$/,
   },
   "not JSON: error on stderr, exit 1, nothing on stdout": { spec: () => "{", code: 1, stdout: /^$/, stderr: /^error: .*spec\.json is not JSON .* \[INPUT_FORMAT\]\n$/ },
-  "no VmCpu in the file: said on stderr, exit 0": { spec: () => ({ vms: [] }), code: 0, stdout: /0 VMs on 0 hosts: nothing to check/, stderr: /declares no VmCpu resources/ },
+  "an empty spec file: an error naming what was read": {
+    spec: () => ({ vms: [] }), code: 1, stdout: /^$/, stderr: /^error: no VmCpu resources were found in .*spec\.json: it is a drift spec file with no entries \[NO_VMCPU\]\n$/,
+  },
+  "a stack export without VmCpu: an error naming what was read": {
+    spec: () => stackExport([{ urn: "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev", type: "pulumi:pulumi:Stack" }]),
+    code: 1, stdout: /^$/, stderr: /^error: no VmCpu resources were found in .*spec\.json: it is a stack export with 1 resource, none of type pulumi-nodejs:dynamic\/qemu:VmCpu .*\[NO_VMCPU\]\n$/,
+  },
 };
 
 describe("pulumi-qemu-vcpu drift (in-process)", () => {
   test.each(Object.entries(cases))("%s", async (_name, c) => {
     const r = await cli(["drift", "@spec", ...(c.argv ?? [])], c.spec());
     expect({ code: r.code, stdout: r.stdout }).toEqual({ code: c.code, stdout: expect.stringMatching(c.stdout) });
-    if (c.stderr) expect(r.stderr).toMatch(c.stderr);
+    expect(r.stderr).toMatch(c.stderr);
+  });
+
+  test("--json has no \"-\" placeholders: unknown host and domain are left out", async () => {
+    const r = await cli(["drift", "@spec", "--json", "--quiet"], { vms: [qmpVm, { libvirt: 7, maxVcpus: 2, vcpus: 1 }] });
+    const report = JSON.parse(r.stdout) as { vms: Record<string, unknown>[] };
+    expect(r.stdout).not.toMatch(/: "-"/);
+    expect(report.vms.map((v) => [v["host"], v["domain"]])).toEqual([["qmp:/nonexistent/qmp.sock", undefined], [undefined, undefined]]);
+  });
+
+  test("the human table still shows \"-\" for what is not known", async () => {
+    const r = await cli(["drift", "@spec", "--quiet"], { vms: [qmpVm] });
+    expect(r.stdout).toMatch(/^vms\[0\]\s+-\s+qmp:\/nonexistent\/qmp\.sock\s+1\/2\s+-/m);
+  });
+
+  test("--version prints the package's version from package.json", async () => {
+    const { version } = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string };
+    expect(await cli(["--version"])).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
   });
 
   test("- reads the input from stdin", async () => {
@@ -68,8 +97,9 @@ describe("pulumi-qemu-vcpu drift (in-process)", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ vms: [{ name: dom.name, verdict: "in-sync" }] });
   });
 
-  test("a usage error prints the usage and exits 1", async () => {
+  test("a usage error prints the usage once and exits 1", async () => {
     const r = await cli(["drift"]);
-    expect(r).toEqual({ code: 1, stdout: "", stderr: expect.stringMatching(/^error: drift needs an input file \(or - for stdin\)\n\nUsage: pulumi-qemu-vcpu drift/) });
+    expect(r).toEqual({ code: 1, stdout: "", stderr: expect.stringMatching(/^error: drift needs an input file \(or - for stdin\)\n\nUsage: pulumi-qemu-vcpu drift[^\n]*\nRun "pulumi-qemu-vcpu --help"[^\n]*\n$/) });
+    expect(r.stderr.split("Usage:").length).toBe(2);
   });
 });

@@ -6,7 +6,7 @@ import {
   SocketMonitor,
   cpuLapicDeleted,
   deviceDeleted,
-  isCommandNotFound,
+  hasErrorClass,
   query,
   type QmpEvent,
 } from "../../../provider/qmp";
@@ -87,7 +87,7 @@ describe("SocketMonitor against the fake QMP peer", () => {
 
     it("unknown command → CommandNotFound predicate", async () => {
       mon = await SocketMonitor.connect(fake.dialer);
-      expect(isCommandNotFound(await caught(mon.execute("no-such-command")))).toBe(true);
+      expect(hasErrorClass(await caught(mon.execute("no-such-command")), "CommandNotFound")).toBe(true);
     });
 
     it("event between command and reply is delivered, reply still resolves", async () => {

@@ -1,0 +1,53 @@
+/** The connection composition root: which hypervisor an input opens, and the resource id it gets. */
+import { openHypervisor, resourceId, withHypervisor, type ConnectionSpec } from "../../provider/connect";
+import { ProviderError } from "../../provider/errors";
+import { startFakeQemu } from "./backend/qmp/fake-qemu";
+
+const UUID = "4f1c8a3e-0000-4000-8000-000000000001";
+
+describe("resourceId", () => {
+  const cases: Record<string, { spec: ConnectionSpec; uuid: string; id: string }> = {
+    "libvirt: URI and domain UUID": { spec: { libvirt: { uri: "qemu:///system", domain: "web01" }, guestAgent: "optional" }, uuid: UUID, id: `qemu:///system#${UUID}` },
+    "qmp socket: endpoint and UUID": { spec: { qmp: { socket: "/run/q.sock" }, guestAgent: "off" }, uuid: UUID, id: `qmp:/run/q.sock#${UUID}` },
+    "qmp tcp: host:port and UUID": { spec: { qmp: { host: "kvm1", port: 4444 }, guestAgent: "off" }, uuid: UUID, id: `qmp:kvm1:4444#${UUID}` },
+    "qmp without -uuid: the endpoint id is the id": { spec: { qmp: { socket: "/run/q.sock" }, guestAgent: "off" }, uuid: "qmp:/run/q.sock", id: "qmp:/run/q.sock" },
+  };
+  test.each(Object.entries(cases))("%s", (_name, c) => {
+    expect(resourceId(c.spec, c.uuid)).toBe(c.id);
+  });
+});
+
+describe("openHypervisor / withHypervisor", () => {
+  test("no connection at all: INVALID_INPUT", async () => {
+    await expect(openHypervisor({ guestAgent: "off" })).rejects.toMatchObject({ code: "INVALID_INPUT" });
+  });
+
+  test("an unreachable libvirt: CONNECTION_FAILED, fn never runs", async () => {
+    const fn = jest.fn();
+    const err = await withHypervisor({ libvirt: { uri: "qemu+unix:///system?socket=/nonexistent/libvirt-sock", domain: "web01" }, guestAgent: "off" }, fn).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as ProviderError).code).toBe("CONNECTION_FAILED");
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  /** Runs `fn` with a fresh fake QEMU (one per test: the fake, like QEMU, greets one client at a time). */
+  async function withFakeQemu(fn: (spec: ConnectionSpec) => Promise<void>): Promise<void> {
+    const { server } = await startFakeQemu(4, 2);
+    try {
+      await fn({ qmp: { socket: server.path }, guestAgent: "off" });
+    } finally {
+      await server.close();
+    }
+  }
+
+  test("raw QMP: fn gets the hypervisor and its result comes back", () =>
+    withFakeQemu(async (spec) => {
+      expect(await withHypervisor(spec, async (hv) => (await hv.read()).running?.vcpus)).toBe(2);
+    }));
+
+  test("raw QMP: fn's own error comes back unchanged", () =>
+    withFakeQemu(async (spec) => {
+      const own = new Error("from fn");
+      await expect(withHypervisor(spec, () => Promise.reject(own))).rejects.toBe(own);
+    }));
+});
