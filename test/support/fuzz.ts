@@ -8,7 +8,7 @@ import * as fc from "fast-check";
 
 /** Settings of one property: an explicit number of runs, nothing else left to chance. */
 export function runs(numRuns: number): fc.Parameters<unknown> {
-  return { numRuns, endOnFailure: true };
+  return { numRuns };
 }
 
 /** A class of errors the code under test is allowed to throw. */
