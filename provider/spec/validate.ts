@@ -115,11 +115,17 @@ function stripInternal(news: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(news).filter(([k]) => !k.startsWith("__")));
 }
 
+function dotPath(path: PropertyKey[]): string {
+  return path.length ? z.core.toDotPath(path).replace(/^\./, "") : "";
+}
+
+/** One failure per issue; an unknown key is named itself (its issue's path is the object holding it). */
 function zodFailures(error: z.ZodError): InputFailure[] {
-  return error.issues.map((issue) => ({
-    property: issue.path.length ? z.core.toDotPath(issue.path).replace(/^\./, "") : "",
-    reason: issue.message,
-  }));
+  return error.issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ property: dotPath([...issue.path, key]), reason: `unknown field "${key}"` }))
+      : [{ property: dotPath(issue.path), reason: issue.message }],
+  );
 }
 
 /** Parses old inputs leniently, for rules that compare with the previous value. */
@@ -134,9 +140,10 @@ function knownOlds(olds: Record<string, unknown> | undefined): Known {
  */
 export function checkInputs(olds: Record<string, unknown> | undefined, news: Record<string, unknown>): CheckResult {
   const plain = stripInternal(news);
-  const unknownKeys = Object.keys(plain).filter((k) => containsUnknown(plain[k]));
+  // A key that is no field stays in `known` even with an unknown value, so it is reported.
+  const unknownKeys = Object.keys(plain).filter((k) => Object.hasOwn(VmCpuInputFields.shape, k) && containsUnknown(plain[k]));
   const known = Object.fromEntries(Object.entries(plain).filter(([k]) => !unknownKeys.includes(k)));
-  const mask = Object.fromEntries(unknownKeys.filter((k) => k in VmCpuInputFields.shape).map((k) => [k, true]));
+  const mask = Object.fromEntries(unknownKeys.map((k) => [k, true]));
   const schema = VmCpuInputFields.partial(mask as Record<keyof VmCpuInputs, true>);
   const parsed = schema.safeParse(known);
   if (!parsed.success) return { inputs: news, failures: zodFailures(parsed.error) };
