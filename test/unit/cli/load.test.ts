@@ -30,7 +30,7 @@ const specCases: Record<string, { doc: unknown; lines: (string | RegExp)[] }> = 
   },
   "spec file: a typo in a field name is caught": {
     doc: { vms: [{ libvirt: lv("a"), maxVcpus: 2, vcpu: 1 }] },
-    lines: [/^a: INPUT_INVALID vms\[0\]\.vcpus: .*vms\[0\]: .*vcpu/],
+    lines: [/^a: INPUT_INVALID vms\[0\]\.vcpus: .*vms\[0\]\.vcpu: unknown field "vcpu"/],
   },
   "spec file: a bad URI is caught": {
     doc: { vms: [{ libvirt: lv("a", "http://x/"), maxVcpus: 2, vcpus: 1 }] },
