@@ -238,11 +238,7 @@ export class SocketGuestAgent extends GuestAgentBase {
   }
 
   private onData(chunk: Buffer): void {
-    try {
-      for (const line of this.splitter.push(chunk)) this.queue.push(line);
-    } catch (err) {
-      this.queue.push(err as Error);
-    }
+    for (const item of this.splitter.push(chunk)) this.queue.push(item);
   }
 
   private shutdown(cause: Error | undefined): void {

@@ -18,16 +18,27 @@ export const SYNC_BYTE = 0xff;
 /** Default cap on one buffered line (a full `query-machines` is ~25 KB); protects against a peer that never sends LF. */
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
+/** What {@link LineSplitter.push} yields: a complete line, or the protocol error that stands in its place. */
+export type SplitItem = string | QmpProtocolError;
+
+/** Strict UTF-8 (QMP and qemu-ga only send UTF-8): invalid bytes throw instead of becoming U+FFFD. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 /**
  * Turns a byte stream into complete lines. Owns partial lines across chunks (UTF-8 is decoded only once a line is
  * complete, so a multi-byte character split between chunks survives) and several lines per chunk. Empty lines are
- * skipped. A 0xFF byte drops the partial line before it. {@link discardUntilSync} switches to a mode that throws
- * away everything up to and including the next 0xFF (qemu-ga resync).
+ * skipped. A line longer than the cap, or not valid UTF-8, yields a {@link QmpProtocolError} in its place (an
+ * over-long line as soon as it passes the cap; the rest of it, up to its LF, is discarded, so at most the cap is
+ * held). The items come out in stream order however the stream is chunked. A 0xFF byte drops the partial line
+ * before it. {@link discardUntilSync} switches to a mode that throws away everything up to and including the next
+ * 0xFF (qemu-ga resync).
  */
 export class LineSplitter {
   private parts: Buffer[] = [];
   private partBytes = 0;
   private syncing = false;
+  /** Discarding the rest of a line that passed the cap. */
+  private overlong = false;
 
   constructor(private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES) {}
 
@@ -52,32 +63,29 @@ export class LineSplitter {
     this.parts = [];
     this.partBytes = 0;
     this.syncing = false;
+    this.overlong = false;
   }
 
-  /** Feeds one chunk; returns the lines it completed (without CR/LF). Throws {@link QmpProtocolError} when a line
-   * grows past the cap (the partial line is dropped first, so the splitter stays usable). */
-  push(chunk: Buffer): string[] {
-    const lines: string[] = [];
+  /** Feeds one chunk; returns the lines it completed (without CR/LF) and errors in their place, in order. */
+  push(chunk: Buffer): SplitItem[] {
+    const out: SplitItem[] = [];
     let pos = 0;
-    while (pos < chunk.length) {
-      if (this.syncing) {
-        pos = this.skipToSync(chunk, pos);
-        continue;
-      }
-      const lf = chunk.indexOf(LF, pos);
-      const ff = chunk.indexOf(SYNC_BYTE, pos);
-      if (ff !== -1 && (lf === -1 || ff < lf)) {
-        this.reset();
-        pos = ff + 1;
-      } else if (lf === -1) {
-        this.hold(chunk.subarray(pos));
-        pos = chunk.length;
-      } else {
-        this.emit(chunk.subarray(pos, lf), lines);
-        pos = lf + 1;
-      }
+    while (pos < chunk.length) pos = this.syncing ? this.skipToSync(chunk, pos) : this.step(chunk, pos, out);
+    return out;
+  }
+
+  /** Consumes up to the next LF or 0xFF from `pos`; returns the new position. */
+  private step(chunk: Buffer, pos: number, out: SplitItem[]): number {
+    const lf = chunk.indexOf(LF, pos);
+    const ff = chunk.indexOf(SYNC_BYTE, pos);
+    if (ff !== -1 && (lf === -1 || ff < lf)) {
+      this.reset();
+      return ff + 1;
     }
-    return lines;
+    this.hold(chunk.subarray(pos, lf === -1 ? chunk.length : lf), out);
+    if (lf === -1) return chunk.length;
+    this.emit(out);
+    return lf + 1;
   }
 
   private skipToSync(chunk: Buffer, pos: number): number {
@@ -87,22 +95,33 @@ export class LineSplitter {
     return ff + 1;
   }
 
-  private hold(bytes: Buffer): void {
+  private hold(bytes: Buffer, out: SplitItem[]): void {
+    if (this.overlong || bytes.length === 0) return;
     if (this.partBytes + bytes.length > this.maxLineBytes) {
       this.reset();
-      throw new QmpProtocolError(`line longer than ${this.maxLineBytes} bytes`);
+      this.overlong = true;
+      out.push(new QmpProtocolError(`line longer than ${this.maxLineBytes} bytes`));
+      return;
     }
     this.parts.push(bytes);
     this.partBytes += bytes.length;
   }
 
-  private emit(tail: Buffer, out: string[]): void {
-    this.hold(tail);
+  private emit(out: SplitItem[]): void {
     let line = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partBytes);
-    this.parts = [];
-    this.partBytes = 0;
+    const overlong = this.overlong;
+    this.reset();
+    if (overlong) return;
     if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
-    if (line.length > 0) out.push(line.toString("utf8"));
+    if (line.length > 0) out.push(decodeUtf8(line));
+  }
+}
+
+function decodeUtf8(line: Buffer): SplitItem {
+  try {
+    return UTF8.decode(line);
+  } catch (cause) {
+    return new QmpProtocolError("line is not valid UTF-8", { line: line.toString("latin1"), cause });
   }
 }
 

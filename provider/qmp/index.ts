@@ -5,6 +5,7 @@
  */
 export {
   LineSplitter,
+  type SplitItem,
   classify,
   classifyReply,
   decodeLine,

@@ -164,6 +164,7 @@ export class SocketMonitor implements Monitor {
     try {
       for (const line of this.splitter.push(chunk)) {
         if (this.closedBy) return;
+        if (typeof line !== "string") throw line;
         this.dispatch(classify(decodeLine(line), "qmp"));
       }
     } catch (err) {

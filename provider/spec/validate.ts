@@ -151,9 +151,10 @@ function knownOlds(olds: Record<string, unknown> | undefined): Known {
  */
 export function checkInputs(olds: Record<string, unknown> | undefined, news: Record<string, unknown>): CheckResult {
   const plain = stripInternal(news);
-  const unknownKeys = Object.keys(plain).filter((k) => containsUnknown(plain[k]));
+  // A key that is no field stays in `known` even with an unknown value, so it is reported.
+  const unknownKeys = Object.keys(plain).filter((k) => Object.hasOwn(VmCpuInputFields.shape, k) && containsUnknown(plain[k]));
   const known = Object.fromEntries(Object.entries(plain).filter(([k]) => !unknownKeys.includes(k)));
-  const mask = Object.fromEntries(unknownKeys.filter((k) => k in VmCpuInputFields.shape).map((k) => [k, true]));
+  const mask = Object.fromEntries(unknownKeys.map((k) => [k, true]));
   const schema = VmCpuInputFields.partial(mask as Record<keyof VmCpuInputs, true>);
   const parsed = schema.safeParse(known);
   if (!parsed.success) return { inputs: news, failures: zodFailures(parsed.error) };

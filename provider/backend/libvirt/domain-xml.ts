@@ -3,7 +3,7 @@
  * `<cpu><topology>`, `<os><type machine>`, `<features><acpi>`, the guest-agent channel)
  * and rewrites the CPU part of a persistent definition in place.
  */
-import { child, children, escapeXml, intAttr, parseXml, type XmlElement } from "./xml";
+import { attr, child, children, insertAfter, intAttr, newElement, newText, parseXml, serializeXml, text, type XmlElement } from "./xml";
 
 /** One `<vcpus><vcpu>` entry. */
 export interface XmlVcpu {
@@ -71,8 +71,8 @@ function readVcpus(dom: XmlElement, max: number, current: number): XmlVcpu[] {
   return list
     .map((v) => ({
       id: need(intAttr(v, "id"), "<vcpu id>"),
-      enabled: v.attrs["enabled"] === "yes",
-      hotpluggable: v.attrs["hotpluggable"] === "yes",
+      enabled: attr(v, "enabled") === "yes",
+      hotpluggable: attr(v, "hotpluggable") === "yes",
       order: intAttr(v, "order"),
     }))
     .sort((a, b) => a.id - b.id);
@@ -80,26 +80,27 @@ function readVcpus(dom: XmlElement, max: number, current: number): XmlVcpu[] {
 
 function readAgentChannel(dom: XmlElement): DomainCpuFacts["agentChannel"] {
   const channel = children(child(dom, "devices"), "channel").find(
-    (c) => child(c, "target")?.attrs["name"] === "org.qemu.guest_agent.0",
+    (c) => attr(child(c, "target"), "name") === "org.qemu.guest_agent.0",
   );
-  return channel ? { state: child(channel, "target")?.attrs["state"] } : undefined;
+  return channel ? { state: attr(child(channel, "target"), "state") } : undefined;
 }
 
 /** Reads the CPU facts from a domain XML document. */
 export function readDomainCpu(xml: string): DomainCpuFacts {
   const dom = parseXml(xml);
-  if (dom.name !== "domain") throw new DomainXmlError(`expected <domain>, got <${dom.name}>`);
+  if (dom.tagName !== "domain") throw new DomainXmlError(`expected <domain>, got <${dom.tagName}>`);
   const vcpu = need(child(dom, "vcpu"), "<vcpu>");
-  const maxVcpus = Number(vcpu.text.trim());
-  if (!Number.isInteger(maxVcpus) || maxVcpus < 1) throw new DomainXmlError(`bad <vcpu> count "${vcpu.text}"`);
+  const count = text(vcpu).trim();
+  const maxVcpus = Number(count);
+  if (!Number.isInteger(maxVcpus) || maxVcpus < 1) throw new DomainXmlError(`bad <vcpu> count "${count}"`);
   const currentVcpus = intAttr(vcpu, "current") ?? maxVcpus;
   const type = need(child(dom, "os/type"), "<os><type>");
   return {
-    name: need(child(dom, "name"), "<name>").text.trim(),
-    uuid: need(child(dom, "uuid"), "<uuid>").text.trim(),
-    virtType: dom.attrs["type"] ?? "unknown",
-    arch: type.attrs["arch"] ?? "unknown",
-    machine: type.attrs["machine"] ?? "unknown",
+    name: text(need(child(dom, "name"), "<name>")).trim(),
+    uuid: text(need(child(dom, "uuid"), "<uuid>")).trim(),
+    virtType: attr(dom, "type") ?? "unknown",
+    arch: attr(type, "arch") ?? "unknown",
+    machine: attr(type, "machine") ?? "unknown",
     maxVcpus,
     currentVcpus,
     topology: readTopology(child(dom, "cpu")),
@@ -119,84 +120,61 @@ export interface CpuDefinition {
   readonly entitySize: number;
 }
 
-interface Edit { readonly start: number; readonly end: number; readonly text: string }
-
-function applyEdits(xml: string, edits: Edit[]): string {
-  return [...edits].sort((a, b) => b.start - a.start).reduce((s, e) => s.slice(0, e.start) + e.text + s.slice(e.end), xml);
-}
-
-function vcpuElement(old: XmlElement, def: CpuDefinition): string {
-  const attrs = Object.entries(old.attrs).filter(([k]) => k !== "current");
-  if (!attrs.some(([k]) => k === "placement")) attrs.unshift(["placement", "static"]);
-  if (def.vcpus !== def.maxVcpus) attrs.push(["current", String(def.vcpus)]);
-  return `<vcpu ${attrs.map(([k, v]) => `${k}='${escapeXml(v)}'`).join(" ")}>${def.maxVcpus}</vcpu>`;
+function rewriteVcpu(vcpu: XmlElement, def: CpuDefinition): void {
+  vcpu.removeAttribute("current");
+  if (!vcpu.hasAttribute("placement")) vcpu.setAttribute("placement", "static");
+  if (def.vcpus !== def.maxVcpus) vcpu.setAttribute("current", String(def.vcpus));
+  vcpu.textContent = String(def.maxVcpus);
 }
 
 /**
  * `<vcpus>` with the first entity fixed (boot CPU: enabled, not hotpluggable) and every other
  * vCPU hotpluggable, enabled for ids below `vcpus` — so later scale-downs can happen live.
  */
-export function vcpusElement(def: CpuDefinition): string {
+function vcpusElement(near: XmlElement, def: CpuDefinition): XmlElement {
   let order = 1;
   const rows = Array.from({ length: def.maxVcpus }, (_, id) => {
     const enabled = id < def.vcpus;
-    const hot = id >= def.entitySize;
-    const ord = enabled ? ` order='${order++}'` : "";
-    return `    <vcpu id='${id}' enabled='${enabled ? "yes" : "no"}' hotpluggable='${hot ? "yes" : "no"}'${ord}/>`;
+    return newElement(near, "vcpu", {
+      id, enabled: enabled ? "yes" : "no", hotpluggable: id >= def.entitySize ? "yes" : "no", order: enabled ? order++ : undefined,
+    });
   });
-  return `<vcpus>\n${rows.join("\n")}\n  </vcpus>`;
+  return newElement(near, "vcpus", {}, [...rows.flatMap((r) => [newText(near, "\n    "), r]), newText(near, "\n  ")]);
 }
 
-function topologyElement(t: XmlTopology): string {
-  const dies = t.dies !== undefined ? ` dies='${t.dies}'` : "";
-  const clusters = t.clusters !== undefined ? ` clusters='${t.clusters}'` : "";
-  return `<topology sockets='${t.sockets}'${dies}${clusters} cores='${t.cores}' threads='${t.threads}'/>`;
+function topologyElement(near: XmlElement, t: XmlTopology): XmlElement {
+  return newElement(near, "topology", { sockets: t.sockets, dies: t.dies, clusters: t.clusters, cores: t.cores, threads: t.threads });
 }
 
-function topologyEdits(dom: XmlElement, def: CpuDefinition): Edit[] {
+function topologyProduct(topo: XmlElement): number {
+  return ["sockets", "dies", "clusters", "cores", "threads"].reduce((p, k) => p * (intAttr(topo, k) ?? 1), 1);
+}
+
+/** Sets (or adds) the topology, or drops one that no longer multiplies out to `maxVcpus`. */
+function rewriteTopology(dom: XmlElement, after: XmlElement, def: CpuDefinition): void {
   const cpu = child(dom, "cpu");
   const topo = child(cpu, "topology");
-  if (def.topology) {
-    const text = topologyElement(def.topology);
-    if (topo) return [{ start: topo.start, end: topo.end, text }];
-    if (cpu) {
-      const first = cpu.children[0];
-      return first
-        ? [{ start: first.start, end: first.start, text: `${text}\n    ` }]
-        : [{ start: cpu.start, end: cpu.end, text: `<cpu${attrText(cpu)}>${text}</cpu>` }];
-    }
-    const vcpu = child(dom, "vcpu")!;
-    return [{ start: vcpu.end, end: vcpu.end, text: `\n  <cpu>${text}</cpu>` }];
+  if (!def.topology) {
+    if (topo && topologyProduct(topo) !== def.maxVcpus) cpu!.removeChild(topo);
+    return;
   }
-  const product = topo ? ["sockets", "dies", "clusters", "cores", "threads"].reduce((p, k) => p * (intAttr(topo, k) ?? 1), 1) : def.maxVcpus;
-  return topo && product !== def.maxVcpus ? [{ start: topo.start, end: topo.end, text: "" }] : [];
-}
-
-function attrText(el: XmlElement): string {
-  return Object.entries(el.attrs).map(([k, v]) => ` ${k}='${escapeXml(v)}'`).join("");
-}
-
-function machineEdits(xml: string, dom: XmlElement, machine: string | undefined): Edit[] {
-  const type = child(dom, "os/type");
-  if (!machine || !type) return [];
-  const tag = xml.slice(type.start, xml.indexOf(">", type.start) + 1);
-  const attrs = { ...type.attrs, machine };
-  const rebuilt = `<type${Object.entries(attrs).map(([k, v]) => ` ${k}='${escapeXml(v)}'`).join("")}${tag.endsWith("/>") ? "/>" : ">"}`;
-  return [{ start: type.start, end: type.start + tag.length, text: rebuilt }];
+  const fresh = topologyElement(dom, def.topology);
+  if (topo) cpu!.replaceChild(fresh, topo);
+  else if (cpu) cpu.insertBefore(fresh, cpu.firstChild);
+  else insertAfter(after, newElement(dom, "cpu", {}, [fresh]));
 }
 
 /** Rewrites `<vcpu>`, `<vcpus>`, `<cpu><topology>` and the machine of a definition. */
 export function rewriteCpuDefinition(xml: string, def: CpuDefinition): string {
   const dom = parseXml(xml);
   const vcpu = need(child(dom, "vcpu"), "<vcpu>");
-  const vcpus = child(dom, "vcpus");
-  const edits: Edit[] = [
-    { start: vcpu.start, end: vcpu.end, text: vcpuElement(vcpu, def) },
-    vcpus
-      ? { start: vcpus.start, end: vcpus.end, text: vcpusElement(def) }
-      : { start: vcpu.end, end: vcpu.end, text: `\n  ${vcpusElement(def)}` },
-    ...topologyEdits(dom, def),
-    ...machineEdits(xml, dom, def.machine),
-  ];
-  return applyEdits(xml, edits);
+  rewriteVcpu(vcpu, def);
+  const vcpus = vcpusElement(dom, def);
+  const old = child(dom, "vcpus");
+  if (old) dom.replaceChild(vcpus, old);
+  else insertAfter(vcpu, vcpus);
+  rewriteTopology(dom, vcpus, def);
+  const type = child(dom, "os/type");
+  if (def.machine && type) type.setAttribute("machine", def.machine);
+  return serializeXml(dom);
 }

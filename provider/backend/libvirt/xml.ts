@@ -1,120 +1,139 @@
 /**
- * A tiny XML reader for libvirt domain XML: elements, attributes, text and the source
- * offsets of each element, so facts can be read and single elements rewritten in place
- * without re-serialising (and possibly losing) the rest of the document. Handles what
- * libvirt emits: declarations, comments, CDATA, self-closing tags, both quote styles and
- * the five predefined entities plus numeric character references. No DTDs.
+ * XML for libvirt domain documents, on `@xmldom/xmldom`: parse into a DOM (every parser
+ * warning, error and fatal error becomes an {@link XmlError}), look elements up by path,
+ * and serialise an edited DOM back. libvirt reformats a definition on define anyway, so
+ * the rewrite edits the DOM instead of splicing source text.
  */
+import { DOMParser, XMLSerializer, type Document, type Element, type Node } from "@xmldom/xmldom";
 
-/** One element with its position in the source text. */
-export interface XmlElement {
-  readonly name: string;
-  readonly attrs: Readonly<Record<string, string>>;
-  readonly children: XmlElement[];
-  text: string;
-  /** Offset of `<` of the start tag. */
-  readonly start: number;
-  /** Offset just past the end tag (or the self-closing tag). */
-  end: number;
-}
+/** An element of a parsed document. */
+export type XmlElement = Element;
 
-/** Malformed XML. */
+/** What rejected the input: a parser report (by level) or a character XML 1.0 does not allow. */
+export type XmlErrorLevel = "warning" | "error" | "fatalError" | "char";
+
+/** Malformed XML; `level` says how the parser rated it, `cause` keeps the parser's own error. */
 export class XmlError extends Error {
   override readonly name = "XmlError";
   readonly code = "XML_ERROR";
-}
-
-const ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
-
-/** Decodes entity and character references. */
-export function decodeEntities(s: string): string {
-  if (!s.includes("&")) return s;
-  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (m, e: string) => {
-    if (e.startsWith("#x")) return String.fromCodePoint(parseInt(e.slice(2), 16));
-    if (e.startsWith("#")) return String.fromCodePoint(parseInt(e.slice(1), 10));
-    return ENTITIES[e] ?? m;
-  });
-}
-
-/** Escapes text for an attribute value or element content. */
-export function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => `&${Object.entries(ENTITIES).find(([, v]) => v === c)![0]};`);
-}
-
-const TAG = /<(\/?)([A-Za-z_][\w.:-]*)((?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/y;
-const ATTR = /([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-
-function parseAttrs(src: string): Record<string, string> {
-  const attrs: Record<string, string> = {};
-  for (const m of src.matchAll(ATTR)) attrs[m[1]!] = decodeEntities(m[2] ?? m[3] ?? "");
-  return attrs;
-}
-
-function skipSpecial(xml: string, i: number): number | undefined {
-  for (const [open, close] of [["<?", "?>"], ["<!--", "-->"], ["<!DOCTYPE", ">"]] as const) {
-    if (xml.startsWith(open, i)) {
-      const end = xml.indexOf(close, i);
-      if (end < 0) throw new XmlError(`unterminated ${open} at ${i}`);
-      return end + close.length;
-    }
+  constructor(
+    readonly level: XmlErrorLevel,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
   }
-  return undefined;
 }
 
-/** Parses a document and returns its root element. */
+const ELEMENT_NODE = 1;
+const TEXT_NODE = 3;
+
+/**
+ * Characters outside XML 1.0's `Char` production (§2.2): C0 controls but tab/LF/CR,
+ * lone surrogates, U+FFFE and U+FFFF. xmldom turns `&#x110000;` or `&#0;` into such
+ * characters instead of reporting them.
+ */
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Every string a node holds: character data, or an element's attribute values. */
+function nodeStrings(node: Node): string[] {
+  if (node.nodeType === ELEMENT_NODE) return Array.from((node as Element).attributes, (a) => a.value);
+  return node.nodeValue === null ? [] : [node.nodeValue];
+}
+
+/** Throws an {@link XmlError} for the first string in the tree that holds a non-XML character. */
+function checkChars(doc: Document): void {
+  const stack: Node[] = [doc];
+  while (stack.length) {
+    const node = stack.pop()!;
+    const bad = nodeStrings(node).find((s) => NOT_XML_CHAR.test(s));
+    if (bad !== undefined) throw new XmlError("char", `character not allowed in XML in "${bad.slice(0, 40)}"`);
+    for (const c of Array.from(node.childNodes)) stack.push(c);
+  }
+}
+
+/** Parses a document and returns its root element; throws {@link XmlError}. */
 export function parseXml(xml: string): XmlElement {
-  const stack: XmlElement[] = [];
-  let root: XmlElement | undefined;
-  let i = 0;
-  while (i < xml.length) {
-    const lt = xml.indexOf("<", i);
-    const textEnd = lt < 0 ? xml.length : lt;
-    if (stack.length && textEnd > i) stack[stack.length - 1]!.text += decodeEntities(xml.slice(i, textEnd));
-    if (lt < 0) break;
-    if (xml.startsWith("<![CDATA[", lt)) {
-      const end = xml.indexOf("]]>", lt);
-      if (end < 0) throw new XmlError(`unterminated CDATA at ${lt}`);
-      if (stack.length) stack[stack.length - 1]!.text += xml.slice(lt + 9, end);
-      i = end + 3;
-      continue;
-    }
-    const skipped = skipSpecial(xml, lt);
-    if (skipped !== undefined) { i = skipped; continue; }
-    TAG.lastIndex = lt;
-    const m = TAG.exec(xml);
-    if (!m) throw new XmlError(`malformed tag at offset ${lt}`);
-    const [whole, closing, name, attrSrc, selfClosing] = m;
-    i = lt + whole.length;
-    if (closing) {
-      const open = stack.pop();
-      if (!open || open.name !== name) throw new XmlError(`unexpected </${name}> at offset ${lt}`);
-      open.end = i;
-      if (!stack.length) root = open;
-      continue;
-    }
-    const el: XmlElement = { name: name!, attrs: parseAttrs(attrSrc ?? ""), children: [], text: "", start: lt, end: i };
-    if (stack.length) stack[stack.length - 1]!.children.push(el);
-    if (selfClosing) { if (!stack.length) root = el; } else stack.push(el);
+  let report: { level: XmlErrorLevel; message: string } | undefined;
+  const onError = (level: XmlErrorLevel, message: string): never => {
+    report ??= { level, message };
+    throw new XmlError(level, message);
+  };
+  let doc: Document;
+  try {
+    doc = new DOMParser({ onError, locator: false }).parseFromString(xml, "text/xml");
+  } catch (cause) {
+    const r = report ?? { level: "fatalError", message: cause instanceof Error ? cause.message : String(cause) };
+    throw new XmlError(r.level, `malformed XML: ${r.message}`, { cause });
   }
-  if (stack.length || !root) throw new XmlError(stack.length ? `unclosed <${stack[stack.length - 1]!.name}>` : "no root element");
-  return root;
+  checkChars(doc);
+  if (!doc.documentElement) throw new XmlError("fatalError", "no root element");
+  return doc.documentElement;
+}
+
+/** The document of an element this module parsed (elements always have one). */
+function docOf(el: XmlElement): Document {
+  return el.ownerDocument as Document;
+}
+
+/** The whole document `el` belongs to, as XML text. */
+export function serializeXml(el: XmlElement): string {
+  return new XMLSerializer().serializeToString(docOf(el));
+}
+
+/** Child elements of `el`, in document order. */
+export function elements(el: XmlElement | undefined): XmlElement[] {
+  if (!el) return [];
+  return Array.from(el.childNodes).filter((n): n is Element => n.nodeType === ELEMENT_NODE);
 }
 
 /** First child element on a `/`-separated path below `el` (e.g. `os/type`). */
 export function child(el: XmlElement | undefined, path: string): XmlElement | undefined {
   let cur = el;
-  for (const part of path.split("/")) cur = cur?.children.find((c) => c.name === part);
+  for (const part of path.split("/")) cur = elements(cur).find((c) => c.tagName === part);
   return cur;
 }
 
 /** All child elements named `name`. */
 export function children(el: XmlElement | undefined, name: string): XmlElement[] {
-  return el ? el.children.filter((c) => c.name === name) : [];
+  return elements(el).filter((c) => c.tagName === name);
+}
+
+/** Attribute value, or undefined when absent. */
+export function attr(el: XmlElement | undefined, name: string): string | undefined {
+  return el?.hasAttribute(name) ? (el.getAttribute(name) ?? undefined) : undefined;
 }
 
 /** Integer attribute, or undefined when absent/not a number. */
 export function intAttr(el: XmlElement | undefined, name: string): number | undefined {
-  const v = el?.attrs[name];
+  const v = attr(el, name);
   if (v === undefined || !/^-?\d+$/.test(v)) return undefined;
   return Number(v);
+}
+
+/** The text content of `el` ("" for none). */
+export function text(el: XmlElement): string {
+  return el.textContent ?? "";
+}
+
+/** A new element in `near`'s document with the defined `attrs` (in order) and `kids`. */
+export function newElement(near: XmlElement, name: string, attrs: Readonly<Record<string, string | number | undefined>>, kids: readonly Node[] = []): XmlElement {
+  const el = docOf(near).createElement(name);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, String(v));
+  for (const k of kids) el.appendChild(k);
+  return el;
+}
+
+/** Inserts `node` as the next sibling of `ref`, on a new line indented like `ref`. */
+export function insertAfter(ref: XmlElement, node: Node): void {
+  const parent = ref.parentNode!;
+  const indent = ref.previousSibling?.nodeType === TEXT_NODE ? /\n[ \t]*$/.exec(ref.previousSibling.nodeValue ?? "")?.[0] : undefined;
+  const next = ref.nextSibling;
+  parent.insertBefore(newText(ref, indent ?? "\n"), next);
+  parent.insertBefore(node, next);
+}
+
+/** A new text node in `near`'s document. */
+export function newText(near: XmlElement, data: string): Node {
+  return docOf(near).createTextNode(data);
 }

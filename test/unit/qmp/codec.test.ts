@@ -8,6 +8,7 @@ import {
   encodeCommandJson,
   encodeSyncDelimited,
   QmpProtocolError,
+  type SplitItem,
 } from "../../../provider/qmp";
 
 /** QEMU 7.2 output as captured from the real binary (CRLF line ends). */
@@ -21,7 +22,7 @@ const QMP_STREAM = Buffer.from(
 );
 const QMP_LINES = QMP_STREAM.toString("utf8").split("\r\n").filter(Boolean);
 
-function feed(splitter: LineSplitter, chunks: Buffer[]): string[] {
+function feed(splitter: LineSplitter, chunks: Buffer[]): SplitItem[] {
   return chunks.flatMap((c) => splitter.push(c));
 }
 
@@ -88,9 +89,21 @@ describe("LineSplitter", () => {
 
   it("a line over the cap is a protocol error, and the splitter recovers", () => {
     const s = new LineSplitter(16);
-    expect(() => s.push(Buffer.from("x".repeat(17)))).toThrow(QmpProtocolError);
+    expect(s.push(Buffer.from("x".repeat(17)))).toEqual([expect.any(QmpProtocolError)]);
     expect(s.buffered).toBe(0);
-    expect(s.push(Buffer.from("{}\n"))).toEqual(["{}"]);
+    expect(s.push(Buffer.from("yyy\n{}\n"))).toEqual(["{}"]);
+  });
+
+  // Found by codec.fuzz.test.ts: the first two threw away lines, the third altered one silently.
+  const errorsInPlace: Record<string, { cap?: number; chunks: (string | number[])[]; want: Array<string | "error"> }> = {
+    "a line before an over-long one in the same chunk survives": { cap: 8, chunks: ['{"a":1}\n' + "x".repeat(20) + '\n{"b":2}\n'], want: ['{"a":1}', "error", '{"b":2}'] },
+    "the tail of an over-long line is not a line of its own": { cap: 8, chunks: ["x".repeat(9), "tail\n", "{}\n"], want: ["error", "{}"] },
+    "invalid UTF-8 is an error, not U+FFFD": { chunks: ['{"return": "', [0xc3, 0x28], '"}\n{}\n'], want: ["error", "{}"] },
+  };
+  it.each(Object.entries(errorsInPlace))("%s", (_name, c) => {
+    const chunks = c.chunks.map((x) => Buffer.from(x as string));
+    const got = feed(new LineSplitter(c.cap), chunks).map((x) => (typeof x === "string" ? x : "error"));
+    expect(got).toEqual(c.want);
   });
 });
 

@@ -32,7 +32,11 @@ const cases: Record<string, Case> = {
   "qmp persist refused": { news: { qmp: { socket: "/tmp/q" }, maxVcpus: 2, vcpus: 1, coldChanges: "persist" }, failures: [["coldChanges", /raw QMP/]] },
   "qmp needs socket or host+port": { news: { qmp: { host: "h" }, maxVcpus: 2, vcpus: 1 }, failures: [["qmp.port", /go together/]] },
   "bad uri": { news: { ...base, libvirt: { uri: "http://x", domain: "a" } }, failures: [["libvirt.uri", /must use the QEMU driver/]] },
-  "typo in a field name": { news: { ...base, vcpu: 3 }, failures: [["vcpu", /unknown field "vcpu"/]] },
+  // Found by validate.fuzz.test.ts: unknown keys were reported under property "", and an unknown
+  // value under a key inherited from Object.prototype made checkInputs throw.
+  "typo in a field name names the field": { news: { ...base, vcpu: 3 }, failures: [["vcpu", /unknown field "vcpu"/]] },
+  "unknown key in a nested object names its path": { news: { ...base, libvirt: { ...base.libvirt, socket: "/s" } }, failures: [["libvirt.socket", /unknown field/]] },
+  "unknown value under a key named like an Object.prototype member": { news: { ...base, constructor: UNKNOWN }, failures: [["constructor", /unknown field/]] },
   "bad enum": { news: { ...base, coldChanges: "reboot" }, failures: [["coldChanges", /"refuse", "persist" or "restart"/]] },
   "unknown vcpus skips rules that need it": { news: { ...base, vcpus: UNKNOWN }, failures: [] },
   "unknown topology still checks vcpus": { news: { ...base, vcpus: 9, topology: UNKNOWN }, failures: [["vcpus", /must be between/]] },

@@ -59,6 +59,17 @@ export function liveXml(definition: string, v: LiveVcpus): string {
     .replace(AGENT_TARGET, `$1 state='${v.agentState}'/>`);
 }
 
+/**
+ * A definition as libvirt stores it after define: attribute values in single quotes (the
+ * backend serialises with double quotes; libvirt reformats on define). Serialised tags hold
+ * no raw `>` in attribute values, so a tag ends at its first `>`.
+ */
+export function asLibvirtWrites(xml: string): string {
+  return xml.replace(/<[A-Za-z][^>]*>/g, (tag) =>
+    tag.replace(/(\s[^\s=]+)="([^"]*)"/g, (_m, name: string, v: string) => `${name}='${v.replace(/'/g, "&apos;").replace(/&quot;/g, '"')}'`),
+  );
+}
+
 /** What libvirt returns without VIR_DOMAIN_XML_SECURE: no `passwd` attributes. */
 export function withoutSecrets(xml: string): string {
   return xml.replace(/ passwd='[^']*'/g, "");

@@ -1,6 +1,24 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DOMParser, type Element } from "@xmldom/xmldom";
 import { readDomainCpu, rewriteCpuDefinition, type CpuDefinition } from "../../../../provider/backend/libvirt/domain-xml";
+
+/**
+ * One row per element, independent of the backend's reader: its path, its attributes sorted
+ * by name, and its own trimmed text; parsing rejects anything that is not well-formed.
+ */
+function elementRows(xml: string): string[] {
+  const rows: string[] = [];
+  const walk = (el: Element, path: string): void => {
+    const attrs = Array.from(el.attributes, (a) => `${a.name}=${a.value}`).sort();
+    const own = Array.from(el.childNodes).filter((n) => n.nodeType === 3).map((n) => n.nodeValue!.trim()).join("");
+    rows.push(`${path}${el.tagName}[${attrs.join(" ")}]${own}`);
+    for (const c of Array.from(el.childNodes)) if (c.nodeType === 1) walk(c as Element, `${path}${el.tagName}/`);
+  };
+  const doc = new DOMParser({ onError: (level, msg) => { throw new Error(`${level}: ${msg}`); } }).parseFromString(xml, "text/xml");
+  walk(doc.documentElement!, "");
+  return rows;
+}
 
 const fixture = readFileSync(join(__dirname, "../../../fixtures/domain-q35-inactive.xml"), "utf8");
 
@@ -31,7 +49,25 @@ describe("readDomainCpu", () => {
   });
 
   test("not a domain", () => expect(() => readDomainCpu("<network/>")).toThrow(/expected <domain>/));
-  test("malformed XML", () => expect(() => readDomainCpu("<domain><vcpu>4</domain>")).toThrow(/unexpected <\/domain>/));
+
+  const readable: Record<string, [string, string]> = {
+    "non-ASCII element and attribute names in <metadata>": [
+      "</devices>",
+      "</devices>\n  <metadata><app:données xmlns:app='http://example.org/app' clé='vérité'><app:étiquette>x</app:étiquette></app:données></metadata>",
+    ],
+  };
+  test.each(Object.entries(readable))("reads a domain with %s", (_n, [from, to]) => {
+    expect(readDomainCpu(fixture.replace(from, to))).toMatchObject({ name: "fixture-xml", maxVcpus: 4, currentVcpus: 2 });
+  });
+
+  const unreadable: Record<string, string> = {
+    "a character reference beyond U+10FFFF": fixture.replace("<name>fixture-xml</name>", "<name>fixture&#x110000;</name>"),
+    "two root elements": fixture + fixture.replace("fixture-xml", "other"),
+  };
+  test.each(Object.entries(unreadable))("%s is an XmlError", (_n, xml) => {
+    expect(() => readDomainCpu(xml)).toThrow(expect.objectContaining({ name: "XmlError", code: "XML_ERROR" }));
+  });
+  test("malformed XML", () => expect(() => readDomainCpu("<domain><vcpu>4</domain>")).toThrow(expect.objectContaining({ code: "XML_ERROR", level: "fatalError" })));
 });
 
 describe("rewriteCpuDefinition", () => {
@@ -44,11 +80,11 @@ describe("rewriteCpuDefinition", () => {
     expect(f.vcpus.filter((v) => !v.hotpluggable).map((v) => v.id)).toEqual([0]);
   });
 
-  test("keeps everything else byte for byte (secrets included)", () => {
+  test("keeps every other element, attribute and text (secrets included)", () => {
     const out = rewriteCpuDefinition(fixture, def());
-    const strip = (s: string) => s.replace(/<vcpu [^>]*>\d+<\/vcpu>(\s*<vcpus>[\s\S]*?<\/vcpus>)?/, "").replace(/<topology[^>]*\/>/, "");
-    expect(strip(out)).toEqual(strip(fixture));
-    expect(out).toContain("passwd='s3cret&amp;x'");
+    const cpuPart = /^domain\/(vcpu|vcpus|cpu\/topology)\b/;
+    expect(elementRows(out).filter((r) => !cpuPart.test(r))).toEqual(elementRows(fixture).filter((r) => !cpuPart.test(r)));
+    expect(elementRows(out)).toContain("domain/devices/graphics[autoport=yes passwd=s3cret&x port=-1 type=vnc]");
   });
 
   test("changes the machine", () => {
@@ -71,7 +107,14 @@ describe("rewriteCpuDefinition", () => {
     expect(readDomainCpu(rewriteCpuDefinition(noCpu, def())).topology).toMatchObject({ cores: 8 });
   });
 
+  test("an attribute holding '>' survives a machine change", () => {
+    const xml = fixture.replace("<type arch='x86_64' machine='pc-q35-7.2'>", "<type arch='x86_64' note='a>b' machine='pc-q35-7.2'>");
+    const out = rewriteCpuDefinition(xml, def({ machine: "pc-i440fx-7.2" }));
+    const type = new DOMParser().parseFromString(out, "text/xml").getElementsByTagName("type")[0];
+    expect([type?.getAttribute("note"), type?.getAttribute("machine"), type?.textContent]).toEqual(["a>b", "pc-i440fx-7.2", "hvm"]);
+  });
+
   test("current is omitted when all vCPUs are enabled", () => {
-    expect(rewriteCpuDefinition(fixture, def({ vcpus: 8 }))).toContain("<vcpu placement='static'>8</vcpu>");
+    expect(elementRows(rewriteCpuDefinition(fixture, def({ vcpus: 8 })))).toContain("domain/vcpu[placement=static]8");
   });
 });

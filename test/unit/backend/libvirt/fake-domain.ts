@@ -17,7 +17,7 @@ import type { DomainRef } from "../../../../provider/libvirt/protocol/types";
 import type { XdrReader } from "../../../../provider/libvirt/xdr/reader";
 import { RUNNING, SHUTOFF, VCPU_CONFIG, XML_INACTIVE, XML_SECURE } from "../../../../provider/libvirt/constants";
 import { fail, ok, type FakeConnection, type FakeLibvirtd, type FakeReply } from "../../../fakes/libvirtd";
-import { definitionCpus, liveXml, withoutAgentChannel, withoutSecrets } from "./domain-xml-view";
+import { asLibvirtWrites, definitionCpus, liveXml, withoutAgentChannel, withoutSecrets } from "./domain-xml-view";
 import { FakeGuest } from "./fake-guest";
 import { FakeLifecycle } from "./fake-lifecycle";
 import { monitorError, monitorReply, qomPathOf, x86HotpluggableCpus, type X86Layout } from "./qemu-cpus";
@@ -196,7 +196,7 @@ export class FakeDomain {
         return ok();
       })
       .on(R.DomainDefineXmlFlags, W.readDefine, (a) => {
-        this.definition = a.xml;
+        this.definition = asLibvirtWrites(a.xml);
         return W.domRet(this.dom);
       });
   }
