@@ -16,9 +16,10 @@ export interface ConvergeResult extends ExecuteResult {
 async function readWithAgent(hv: Hypervisor, desired: VmCpuInputs, guest: boolean): Promise<LiveState> {
   const live = await hv.read({ guest });
   if (desired.guestAgent !== "required" || !live.running || live.agent !== "unavailable") return live;
-  // A required agent that is still starting (first seconds after boot) gets agentSeconds.
-  await hv.waitForAgent(Date.now() + desired.timeouts.agentSeconds * 1000);
-  return hv.read({ guest });
+  // A required agent that is still starting (first seconds after boot) gets agentSeconds; one that
+  // stays silent is not read again (the plan refuses on the first read's "unavailable").
+  const answered = await hv.waitForAgent(Date.now() + desired.timeouts.agentSeconds * 1000);
+  return answered ? hv.read({ guest }) : live;
 }
 
 /**
@@ -35,6 +36,13 @@ async function readForPlan(hv: Hypervisor, desired: VmCpuInputs): Promise<{ live
   return { live: full, plan: plan(full, desired) };
 }
 
+/** With `guestAgent: "optional"` and an agent that did not answer, what the plan leaves undone in the guest. */
+function agentWarnings(before: LiveState, desired: VmCpuInputs, p: Plan): string[] {
+  if (desired.guestAgent !== "optional" || before.agent !== "unavailable") return [];
+  if (!p.steps.some((s) => s.kind === "hotAdd")) return [];
+  return ["qemu-guest-agent did not answer, so the hot-added CPUs were not onlined in the guest (guestAgent is optional); a guest without an auto-online rule keeps them offline until something onlines them"];
+}
+
 /** Brings the VM behind `hv` to `desired`; throws before any change when the plan is refused or blocked. */
 export async function converge(hv: Hypervisor, desired: VmCpuInputs, label: string, log: Logger): Promise<ConvergeResult> {
   const { live: before, plan: p } = await readForPlan(hv, desired);
@@ -43,7 +51,9 @@ export async function converge(hv: Hypervisor, desired: VmCpuInputs, label: stri
     throw new ProviderError("PRECONDITION_FAILED", `${label}: nothing was changed: ${p.blockers.join("; ")}`);
   }
   if (p.steps.length) log(`${label}: plan: ${p.steps.map(describeStep).join("; ")}`);
+  const early = agentWarnings(before, desired, p);
+  for (const w of early) log(`${label}: warning: ${w}`);
   const result = await execute(hv, p.steps, { timeouts: desired.timeouts, guestAgent: desired.guestAgent, label, log });
   for (const w of result.live.disagreements) log(`${label}: warning: ${w}`);
-  return { ...result, plan: p, before };
+  return { ...result, warnings: [...early, ...result.warnings], plan: p, before };
 }

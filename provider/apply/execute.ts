@@ -28,16 +28,17 @@ export interface StepTiming {
 /** What a step reports besides success: a false agent wait, or timing phases. */
 type StepOutcome = boolean | Readonly<Record<string, number>> | void;
 
-/** Result of {@link execute}: the state read afterwards and the step timings. */
+/** Result of {@link execute}: the state read afterwards, the step timings, and warnings of skipped guest steps. */
 export interface ExecuteResult {
   readonly live: LiveState;
   readonly timings: readonly StepTiming[];
+  readonly warnings: readonly string[];
 }
 
 const deadlineIn = (seconds: number) => Date.now() + seconds * 1000;
 
-function requireGuest(hv: Hypervisor) {
-  const guest = hv.guest();
+function requireGuest(hv: Hypervisor, deadline: number) {
+  const guest = hv.guest(deadline);
   if (!guest) throw new ProviderError("AGENT_UNAVAILABLE", "the VM has no qemu-guest-agent channel");
   return guest;
 }
@@ -58,11 +59,12 @@ async function runStep(hv: Hypervisor, step: Step, opts: ExecuteOptions): Promis
       return;
     }
     case "onlineInGuest": {
-      const r = await onlineInGuest(requireGuest(hv), step.expectedOnline, deadlineIn(t.agentSeconds));
+      const deadline = deadlineIn(t.agentSeconds);
+      const r = await onlineInGuest(requireGuest(hv, deadline), step.expectedOnline, deadline);
       return { guestSeesCpus: r.seenMs, online: r.onlineMs };
     }
     case "offlineInGuest":
-      await offlineInGuest(requireGuest(hv), step.count);
+      await offlineInGuest(requireGuest(hv, deadlineIn(t.agentSeconds)), step.count);
       return;
     case "setConfigVcpus":
       return hv.setConfigVcpus(step.vcpus);
@@ -81,12 +83,25 @@ async function runStep(hv: Hypervisor, step: Step, opts: ExecuteOptions): Promis
 
 /** True when a later onlineInGuest step can't run because the agent never came back. */
 function skipGuestStep(hv: Hypervisor, step: Step, agentAnswered: boolean): boolean {
-  return step.kind === "onlineInGuest" && (!agentAnswered || hv.guest() === undefined);
+  return step.kind === "onlineInGuest" && (!agentAnswered || hv.guest(Date.now()) === undefined);
+}
+
+/**
+ * With `guestAgent: "optional"`, an agent that stops answering (or a guest that does not finish
+ * onlining) does not fail the update: the hotplug and the definition are what the user asked for,
+ * the guest step is skipped with a warning. Offlining is skipped only when the agent is gone (the
+ * ACPI eject then offlines the CPU); a guest that refuses to offline still stops the unplug.
+ */
+function tolerated(step: Step, err: unknown, mode: GuestAgentMode): boolean {
+  if (mode !== "optional") return false;
+  if (step.kind === "onlineInGuest") return true;
+  return step.kind === "offlineInGuest" && err instanceof ProviderError && err.code === "AGENT_UNAVAILABLE";
 }
 
 /** Runs `steps` in order; see the module comment for the failure contract. */
 export async function execute(hv: Hypervisor, steps: readonly Step[], opts: ExecuteOptions): Promise<ExecuteResult> {
   const timings: StepTiming[] = [];
+  const warnings: string[] = [];
   let agentAnswered = true;
   for (const step of steps) {
     if (skipGuestStep(hv, step, agentAnswered) && opts.guestAgent !== "required") continue;
@@ -97,6 +112,13 @@ export async function execute(hv: Hypervisor, steps: readonly Step[], opts: Exec
       outcome = await runStep(hv, step, opts);
       if (outcome === false) agentAnswered = false;
     } catch (err) {
+      if (tolerated(step, err, opts.guestAgent)) {
+        const warning = `${describeStep(step)} skipped after ${Date.now() - started} ms (guestAgent is optional): ${describeCause(err)}`;
+        warnings.push(warning);
+        opts.log(`${opts.label}: warning: ${warning}`);
+        if (step.kind === "onlineInGuest") agentAnswered = false;
+        continue;
+      }
       const live = await hv.read().catch(() => undefined);
       const code = err instanceof ProviderError ? err.code : "STEP_FAILED";
       throw new ApplyError(code, `${opts.label}: ${describeStep(step)} failed: ${describeCause(err)}`, step, live, { cause: err });
@@ -105,5 +127,5 @@ export async function execute(hv: Hypervisor, steps: readonly Step[], opts: Exec
     timings.push(typeof outcome === "object" ? { step, ms, phases: outcome } : { step, ms });
     opts.log(`${opts.label}: ${describeStep(step)}: done in ${ms} ms`);
   }
-  return { live: await hv.read(), timings };
+  return { live: await hv.read(), timings, warnings };
 }

@@ -3,6 +3,7 @@
  * in a guest without an auto-online udev rule; `guest-set-vcpus` stops at the first failing
  * entry and returns how many it applied, so every call's count is compared.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { ProviderError } from "../errors";
 import type { GuestCpu, GuestPort } from "./ports";
 import { pollUntil } from "./poll";
@@ -37,18 +38,31 @@ export async function onlineInGuest(guest: GuestPort, expected: number, deadline
     throw new ProviderError("GUEST_ONLINE_INCOMPLETE", `the guest sees ${now.length} CPU(s) (${list(now)}), expected ${expected}, before the agent timeout`);
   }
   const t1 = Date.now();
-  const offline = seen.filter((c) => !c.online);
-  if (offline.length) {
-    const applied = await guest.setVcpus(offline.map((c) => ({ logicalId: c.logicalId, online: true })));
-    if (applied < offline.length) {
-      throw new ProviderError(
-        "GUEST_ONLINE_INCOMPLETE",
-        `guest-set-vcpus onlined ${applied} of ${offline.length} CPU(s); CPU ${offline[applied]!.logicalId} failed and later ones were not tried`,
-      );
+  const cpus = await onlineAll(guest, seen, deadline);
+  return { cpus, seenMs: t1 - t0, onlineMs: Date.now() - t1 };
+}
+
+/** How often a CPU that did not stay online is tried again (a loaded TCG guest can fail a bring-up). */
+const RETRY_MS = 200;
+
+/**
+ * Onlines every offline CPU of `seen`, then reads the guest back: `guest-set-vcpus`' count says
+ * the writes succeeded, not that each CPU came up and stayed up (under load a bring-up can fail
+ * after the write). CPUs still offline are tried again until `deadline`; then GUEST_ONLINE_INCOMPLETE
+ * names them.
+ */
+async function onlineAll(guest: GuestPort, seen: readonly GuestCpu[], deadline: number): Promise<GuestCpu[]> {
+  let offline = seen.filter((c) => !c.online);
+  for (let tries = 1; ; tries++) {
+    if (offline.length) await guest.setVcpus(offline.map((c) => ({ logicalId: c.logicalId, online: true })));
+    const now = await guest.getVcpus();
+    offline = now.filter((c) => !c.online);
+    if (!offline.length) return now;
+    if (Date.now() >= deadline) {
+      throw new ProviderError("GUEST_ONLINE_INCOMPLETE", `CPU(s) ${list(offline)} did not come online in the guest before the agent timeout (tried ${tries} time(s))`);
     }
+    await delay(Math.min(RETRY_MS, Math.max(0, deadline - Date.now())));
   }
-  // guest-set-vcpus' count says every one went online; the final read of the apply shows the guest's own list.
-  return { cpus: seen.map((c) => ({ ...c, online: true })), seenMs: t1 - t0, onlineMs: Date.now() - t1 };
 }
 
 /**

@@ -56,8 +56,11 @@ export interface Hypervisor {
   restart(deadline: number): Promise<void>;
   /** Waits until the guest agent answers or `deadline`; true when it answered. */
   waitForAgent(deadline: number): Promise<boolean>;
-  /** The guest agent, or undefined when the VM has none configured. */
-  guest(): GuestPort | undefined;
+  /**
+   * The guest agent, every call of it bounded by `deadline` (epoch ms; a call past it fails as
+   * AGENT_UNAVAILABLE), or undefined when the agent is not to be used.
+   */
+  guest(deadline: number): GuestPort | undefined;
   /** Releases the connection. */
   close(): Promise<void>;
 }

@@ -47,4 +47,5 @@ export {
   type SocketGuestAgentOptions,
 } from "./agent";
 export { FunctionGuestAgent, type FunctionGuestAgentOptions } from "./function-agent";
+export { withTimeout, remaining } from "./deadline";
 export { cpuDeviceAddArgs, plugCpu, query, requestDeviceDel } from "./commands";

@@ -93,8 +93,8 @@ export function withoutUndefined<T>(value: T): T {
   ) as T;
 }
 
-/** Builds outputs from what was read and the settings of the apply. */
-export function toOutputs(live: LiveState, settings: VmCpuInputs, name?: string): VmCpuOutputs {
+/** Builds outputs from what was read and the settings of the apply (`warnings`: the apply's own, e.g. a skipped guest step). */
+export function toOutputs(live: LiveState, settings: VmCpuInputs, name?: string, warnings: readonly string[] = []): VmCpuOutputs {
   const { running, config } = live;
   const pending = pendingRestartFields(live);
   const source = running ?? config;
@@ -123,7 +123,7 @@ export function toOutputs(live: LiveState, settings: VmCpuInputs, name?: string)
     restartPending: pending.length > 0,
     restartPendingFields: pending,
     libvirtStale: live.disagreements.length > 0,
-    warnings: live.disagreements,
+    warnings: [...live.disagreements, ...warnings],
     agent: live.agent,
     libvirtVersion: live.libvirtVersion,
     qemuVersion: live.qemuVersion,

@@ -16,6 +16,8 @@ export interface FakeVmOptions {
   guestApplyLimit?: number;
   /** CPUs the guest refuses to offline. */
   pinned?: number[];
+  /** CPUs whose bring-up always fails in the guest (guest-set-vcpus stops there). */
+  failsOnline?: number[];
   agent?: boolean;
   /** Plugged CPUs that are offline in the guest at the start. */
   offline?: number[];
@@ -75,6 +77,7 @@ export class FakeVm implements Hypervisor {
         for (const c of changes) {
           if (applied >= (this.o.guestApplyLimit ?? Infinity)) break;
           if (!c.online && (this.o.pinned ?? []).includes(c.logicalId)) break;
+          if (c.online && (this.o.failsOnline ?? []).includes(c.logicalId)) break;
           if (c.online) this.guestOnline.add(c.logicalId); else this.guestOnline.delete(c.logicalId);
           applied++;
         }

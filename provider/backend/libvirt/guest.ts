@@ -1,38 +1,38 @@
 /**
- * The guest agent through libvirt's typed APIs (`virDomainGetGuestVcpus` /
- * `virDomainSetGuestVcpus`), which do not taint the domain the way raw agent commands do.
+ * The libvirt backend's {@link GuestPort}: `guest-get-vcpus` / `guest-set-vcpus` through
+ * {@link LibvirtAgent}, every call bounded by the step's deadline (`timeouts.agentSeconds`).
+ * An agent that does not answer in time is AGENT_UNAVAILABLE, with libvirt's or our timeout as cause.
  */
-import { formatCpuList, type DomainRef, type LibvirtClient } from "../../libvirt";
+import type { DomainRef, LibvirtClient } from "../../libvirt";
 import type { GuestCpu, GuestPort } from "../../apply";
+import { ProviderError } from "../../errors";
+import { LibvirtAgent, agentFailure } from "./agent";
 
-/** {@link GuestPort} over libvirt. */
+/** {@link GuestPort} over libvirt, bounded by `deadline` (epoch ms). */
 export class LibvirtGuest implements GuestPort {
-  constructor(private readonly client: LibvirtClient, private readonly dom: DomainRef) {}
+  private readonly agent: LibvirtAgent;
 
-  async getVcpus(): Promise<GuestCpu[]> {
-    const g = await this.client.domainGetGuestVcpus(this.dom);
-    return g.vcpus
-      .map((id) => ({ logicalId: id, online: g.online.includes(id), canOffline: g.offlinable.includes(id) }))
-      .sort((a, b) => a.logicalId - b.logicalId);
+  constructor(client: LibvirtClient, dom: DomainRef, private readonly deadline: number) {
+    this.agent = new LibvirtAgent(client, dom, deadline);
   }
 
-  /**
-   * libvirt applies a whole cpumap per state or fails; to keep guest-set-vcpus' "count
-   * applied" contract, a failure is followed by a re-read counting what did take effect.
-   */
-  async setVcpus(changes: readonly { logicalId: number; online: boolean }[]): Promise<number> {
-    for (const online of [true, false]) {
-      const ids = changes.filter((c) => c.online === online).map((c) => c.logicalId);
-      if (!ids.length) continue;
-      try {
-        await this.client.domainSetGuestVcpus(this.dom, formatCpuList(ids), online);
-      } catch (err) {
-        const now = await this.getVcpus().catch(() => []);
-        const applied = changes.filter((c) => now.some((n) => n.logicalId === c.logicalId && n.online === c.online)).length;
-        if (applied >= changes.length) throw err;
-        return applied;
-      }
+  getVcpus(): Promise<GuestCpu[]> {
+    return this.bounded("asking the guest for its CPUs", async () =>
+      (await this.agent.getVcpus()).map((c) => ({ logicalId: c.logicalId, online: c.online, canOffline: c.canOffline !== false })));
+  }
+
+  /** `guest-set-vcpus`: how many leading entries the guest applied (it stops at the first it can't). */
+  setVcpus(changes: readonly { logicalId: number; online: boolean }[]): Promise<number> {
+    return this.bounded("onlining/offlining guest CPUs", () => this.agent.setVcpus(changes));
+  }
+
+  private async bounded<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (agentFailure(err) === "error") throw err;
+      const left = Math.max(0, Math.round((this.deadline - Date.now()) / 1000));
+      throw new ProviderError("AGENT_UNAVAILABLE", `qemu-guest-agent did not answer ${what} in time (${left} s of agentSeconds left)`, { cause: err });
     }
-    return changes.length;
   }
 }

@@ -25,9 +25,10 @@ import { pollUntil, type GuestPort, type Hypervisor, type ReadOptions, type Unpl
 import type { DefineConfigStep, HotAddStep, UnplugStep } from "../../plan";
 import { entitySize, machineFamily, type LiveState } from "../../spec";
 import { readDomainCpu, rewriteCpuDefinition } from "./domain-xml";
+import { LibvirtAgent } from "./agent";
 import { LibvirtGuest } from "./guest";
 import { queryHotpluggableCpus } from "./qemu";
-import { readDomain, topologyOf, type Versions } from "./read";
+import { AGENT_PING_MS, readDomain, topologyOf, type Versions } from "./read";
 import { qemuVcpus } from "../slots";
 
 /** How to open a {@link LibvirtHypervisor}. */
@@ -196,19 +197,13 @@ export class LibvirtHypervisor implements Hypervisor {
   }
 
   async waitForAgent(deadline: number): Promise<boolean> {
-    const ok = await pollUntil(async () => {
-      try {
-        await this.client.domainGetGuestVcpus(this.dom);
-        return true;
-      } catch {
-        return undefined;
-      }
-    }, deadline);
+    const agent = new LibvirtAgent(this.client, this.dom, deadline);
+    const ok = await pollUntil(() => agent.ping(AGENT_PING_MS).then((yes) => (yes ? true : undefined), () => undefined), deadline);
     return ok === true;
   }
 
-  guest(): GuestPort | undefined {
-    return this.useAgent ? new LibvirtGuest(this.client, this.dom) : undefined;
+  guest(deadline: number): GuestPort | undefined {
+    return this.useAgent ? new LibvirtGuest(this.client, this.dom, deadline) : undefined;
   }
 
   async close(): Promise<void> {

@@ -13,12 +13,12 @@ import {
   SHUTDOWN,
   SHUTOFF,
   XML_INACTIVE,
-  isAgentNotConfigured,
   type DomainRef,
   type LibvirtClient,
 } from "../../libvirt";
 import type { AgentStatus, ConfigCpus, GuestView, LiveState, RunState, Topology } from "../../spec";
 import { inferTopology, mergeSlots, type QemuSlot } from "../slots";
+import { LibvirtAgent, agentFailure } from "./agent";
 import { readDomainCpu, type DomainCpuFacts } from "./domain-xml";
 import { queryHotpluggableCpus } from "./qemu";
 
@@ -55,16 +55,37 @@ export interface AgentRead {
   readonly guest: GuestView | undefined;
 }
 
-/** Reads the guest's CPUs through libvirt; never throws for an absent/silent agent. */
+/**
+ * How long a read waits for the guest agent (one `guest-get-vcpus` or `guest-ping`): a hung
+ * agent makes the read say "unavailable" after this, it never holds the read up longer.
+ */
+export const AGENT_PING_MS = 2000;
+
+/** Reads the guest's CPUs through the agent, bounded; never throws for an absent, silent or hung agent. */
 export async function readGuest(client: LibvirtClient, dom: DomainRef, useAgent: boolean): Promise<AgentRead> {
   if (!useAgent) return { status: "off", guest: undefined };
   try {
-    const g = await client.domainGetGuestVcpus(dom);
-    return { status: "connected", guest: { present: g.vcpus, online: g.online, offlinable: g.offlinable } };
+    const cpus = await new LibvirtAgent(client, dom, Date.now() + AGENT_PING_MS).getVcpus();
+    const ids = (pick: (c: (typeof cpus)[number]) => boolean) => cpus.filter(pick).map((c) => c.logicalId);
+    return { status: "connected", guest: { present: ids(() => true), online: ids((c) => c.online), offlinable: ids((c) => c.online && c.canOffline !== false) } };
   } catch (err) {
-    if (isAgentNotConfigured(err)) return { status: "not-configured", guest: undefined };
-    return { status: "unavailable", guest: undefined };
+    return { status: agentFailure(err) === "not-configured" ? "not-configured" : "unavailable", guest: undefined };
   }
+}
+
+/** Whether the agent answers `guest-ping` (bounded): a connected channel alone does not say it is alive. */
+async function pingAgent(client: LibvirtClient, dom: DomainRef): Promise<AgentStatus> {
+  try {
+    return (await new LibvirtAgent(client, dom, Date.now() + AGENT_PING_MS).ping(AGENT_PING_MS)) ? "connected" : "unavailable";
+  } catch (err) {
+    return agentFailure(err) === "not-configured" ? "not-configured" : "unavailable";
+  }
+}
+
+/** The agent's status without the guest's view: off, a channel that isn't connected, or a bounded ping. */
+function quickAgentStatus(client: LibvirtClient, dom: DomainRef, useAgent: boolean, facts: DomainCpuFacts): Promise<AgentStatus> | AgentStatus {
+  if (!useAgent) return "off";
+  return facts.agentChannel?.state === "connected" ? pingAgent(client, dom) : "unavailable";
 }
 
 /** Versions, read once per connection. */
@@ -104,7 +125,7 @@ export async function readDomain(
     : !facts.agentChannel && useAgent
       ? { status: "not-configured", guest: undefined }
       : !withGuest
-        ? { status: !useAgent ? "off" : facts.agentChannel?.state === "connected" ? "connected" : "unavailable", guest: undefined }
+        ? { status: await quickAgentStatus(client, dom, useAgent, facts), guest: undefined }
         : agentEarly ?? (await readGuest(client, dom, useAgent));
   const configXml = persistent ? inactiveXml : undefined;
   const config = configXml === undefined ? undefined : configOf(readDomainCpu(configXml));

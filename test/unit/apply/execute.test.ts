@@ -16,9 +16,9 @@ async function run(vm: FakeVm, want: Record<string, unknown>) {
 interface Failing { vm: FakeVmOptions; want: Record<string, unknown>; code: string; message: RegExp; calls: string[]; liveVcpus: number }
 
 const failing: Record<string, Failing> = {
-  "guest onlines fewer than asked: partial count reported, state read afterwards": {
-    vm: { plugged: 1, guestApplyLimit: 1 }, want: { vcpus: 3 }, code: "GUEST_ONLINE_INCOMPLETE",
-    message: /onlined 1 of 2 CPU\(s\); CPU 2 failed/, calls: ["hotAdd:1", "hotAdd:2", "guest-set:1+,2+", "read"], liveVcpus: 3,
+  "a CPU that never comes up in the guest (agent required): tried until agentSeconds, named, state read afterwards": {
+    vm: { plugged: 1, failsOnline: [2] }, want: { vcpus: 3, guestAgent: "required", timeouts: { agentSeconds: 1 } }, code: "GUEST_ONLINE_INCOMPLETE",
+    message: /CPU\(s\) 2 did not come online in the guest before the agent timeout \(tried \d+ time/, calls: [], liveVcpus: 3,
   },
   "unplug never confirmed: stop, report QEMU's view": {
     vm: { plugged: 3, unplug: "stuck" }, want: { vcpus: 2 }, code: "UNPLUG_NOT_CONFIRMED",
@@ -59,6 +59,23 @@ describe("execute", () => {
     const { logs, result } = await run(vm, { vcpus: 2 });
     expect(result.live.running?.vcpus).toBe(2);
     expect(logs.join("\n")).toMatch(/libvirt reported a timeout, but QEMU confirms vCPU 2 is gone/);
+  });
+
+  test("a guest that onlines one CPU per call: the rest is tried again, read back until all are online", async () => {
+    const vm = new FakeVm({ plugged: 1, guestApplyLimit: 1 });
+    const { result } = await run(vm, { vcpus: 3 });
+    expect(vm.calls.filter((c) => c !== "read")).toEqual(["hotAdd:1", "hotAdd:2", "guest-set:1+,2+", "guest-set:2+", "config:3"]);
+    expect(result.live.guest?.online).toEqual([0, 1, 2]);
+    expect(result.warnings).toEqual([]);
+  });
+
+  test("guestAgent optional: a guest step that fails is skipped with a warning; the hotplug and the definition still happen", async () => {
+    const vm = new FakeVm({ plugged: 1, failsOnline: [2] });
+    const { result, logs } = await run(vm, { vcpus: 3, timeouts: { agentSeconds: 1 } });
+    expect(vm.calls.filter((c) => c !== "read" && c !== "guest-set:2+")).toEqual(["hotAdd:1", "hotAdd:2", "guest-set:1+,2+", "config:3"]);
+    expect(result.warnings).toEqual([expect.stringMatching(/^online CPUs in the guest until 3 are online .* skipped after \d+ ms \(guestAgent is optional\): .*CPU\(s\) 2 did not come online/)]);
+    expect(logs.join("\n")).toMatch(/VmCpu t: warning: online CPUs in the guest/);
+    expect(result.live.running?.vcpus).toBe(3);
   });
 
   test.each(Object.entries(failing))("%s", async (_n, c) => {

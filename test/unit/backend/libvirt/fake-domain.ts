@@ -49,7 +49,8 @@ export interface FakeDomainOptions {
   readonly definition?: string;
   readonly running?: boolean;
   readonly persistent?: boolean;
-  readonly agent?: "connected" | "disconnected" | "no-channel";
+  /** "hung": the channel is connected but the agent never answers (libvirt times each command out). */
+  readonly agent?: "connected" | "disconnected" | "no-channel" | "hung";
   /** vCPU ids plugged (libvirt and QEMU agree); default [0, 1]. */
   readonly plugged?: readonly number[];
   /** vCPU ids present at start, not hotpluggable; default [0]. */
@@ -171,7 +172,7 @@ export class FakeDomain {
   }
 
   private liveXml(): string {
-    const agentState = this.agent === "connected" ? "connected" : "disconnected";
+    const agentState = this.agent === "connected" || this.agent === "hung" ? "connected" : "disconnected";
     return liveXml(this.definition, { id: this.id, enabled: this.libvirtEnabled, boot: this.boot, order: this.order, agentState });
   }
 

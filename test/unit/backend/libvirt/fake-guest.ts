@@ -1,9 +1,11 @@
 /**
- * The guest side of a {@link FakeDomain}, reached through libvirt's typed agent APIs:
- * DOMAIN_GET_GUEST_VCPUS answers three STRING typed params (`vcpus`, `online`,
- * `offlinable`, notes §2) and DOMAIN_SET_GUEST_VCPUS changes CPUs in cpumap order, stopping
- * at the first one the guest refuses — the prefix semantics of `guest-set-vcpus`.
+ * The guest side of a {@link FakeDomain}: qemu-ga's `guest-ping`, `guest-get-vcpus` and
+ * `guest-set-vcpus` (applied in order, stopping at the first CPU the guest refuses, answering
+ * the count) through QEMU_PROC_DOMAIN_AGENT_COMMAND, as libvirt relays them; and libvirt's typed
+ * agent APIs, DOMAIN_GET_GUEST_VCPUS (three STRING typed params, notes §2) and
+ * DOMAIN_SET_GUEST_VCPUS. A "hung" agent answers as libvirt does when its per-call timeout runs out.
  */
+import * as Q from "../../../../provider/libvirt/protocol/qemu-procedures";
 import * as R from "../../../../provider/libvirt/protocol/remote-procedures";
 import { TypedParamType } from "../../../../provider/libvirt/protocol/types";
 import { fail, ok, type FakeReply } from "../../../fakes/libvirtd";
@@ -43,12 +45,38 @@ export class FakeGuest {
   install(): void {
     this.d
       .on(R.DomainGetGuestVcpus, W.readDomFlags, () => this.agentError() ?? this.view())
-      .on(R.DomainSetGuestVcpus, W.readDomCpumap, (a) => this.agentError() ?? this.set(parseIds(a.cpumap), a.state === 1));
+      .on(R.DomainSetGuestVcpus, W.readDomCpumap, (a) => this.agentError() ?? this.set(parseIds(a.cpumap), a.state === 1))
+      .on(Q.QemuDomainAgentCommand, W.readAgentCommand, (a) => this.agentError() ?? this.command(a.cmd));
+  }
+
+  /** One qemu-ga command as JSON, answered as JSON text (libvirt relays the reply verbatim). */
+  private command(json: string): FakeReply {
+    const { execute, arguments: args } = JSON.parse(json) as { execute: string; arguments?: { vcpus?: { "logical-id": number; online: boolean }[] } };
+    const reply = (value: unknown) => W.remoteStringRet(JSON.stringify({ return: value }));
+    if (execute === "guest-ping") return reply({});
+    if (execute === "guest-get-vcpus") {
+      return reply(this.present().map((id) => ({ "logical-id": id, online: this.online.has(id), "can-offline": id !== 0 })));
+    }
+    if (execute === "guest-set-vcpus") return reply(this.apply(args?.vcpus ?? []));
+    return W.remoteStringRet(JSON.stringify({ error: { class: "CommandNotFound", desc: `The command ${execute} has not been found` } }));
+  }
+
+  /** guest-set-vcpus: entries in order until the first the guest refuses; the count applied. */
+  private apply(vcpus: readonly { "logical-id": number; online: boolean }[]): number {
+    let applied = 0;
+    for (const v of vcpus) {
+      if (this.refuses.has(v["logical-id"]) || !this.d.qemuPlugged.has(v["logical-id"])) break;
+      if (v.online) this.online.add(v["logical-id"]);
+      else this.online.delete(v["logical-id"]);
+      applied++;
+    }
+    return applied;
   }
 
   private agentError(): FakeReply | undefined {
     if (this.d.agent === "no-channel") return fail(W.LIBVIRT_ERRORS.agentNotConfigured);
     if (this.d.agent === "disconnected") return fail(W.LIBVIRT_ERRORS.agentNotConnected);
+    if (this.d.agent === "hung") return fail(W.LIBVIRT_ERRORS.agentTimedOut);
     return undefined;
   }
 

@@ -90,7 +90,7 @@ describe("read()", () => {
     expect(live).toMatchObject({ state: "shutoff", running: undefined, guest: undefined, agent: "unavailable", disagreements: [] });
     expect(live.config).toEqual({ maxVcpus: 4, vcpus: 2, topology: TOPOLOGY_1X4, machine: "pc-q35-7.2" });
     expect(domain.names()).not.toContain(Q.QemuDomainMonitorCommand.name);
-    expect(domain.names()).not.toContain(R.DomainGetGuestVcpus.name);
+    expect(domain.names()).not.toContain(Q.QemuDomainAgentCommand.name);
   });
 
   test("transient running domain: no config (the inactive XML, asked in the same round, is ignored)", async () => {
@@ -104,16 +104,17 @@ describe("read()", () => {
   const agentCases: Record<string, { setup: Parameters<typeof h.start>[0]; useAgent?: boolean; override?: "74"; status: string; asked: boolean }> = {
     "agent off (guestAgent: off)": { setup: {}, useAgent: false, status: "off", asked: false },
     "no agent channel in the XML": { setup: { agent: "no-channel" }, status: "not-configured", asked: false },
+    "channel connected, agent hung (libvirt's per-call timeout)": { setup: { agent: "hung" }, status: "unavailable", asked: true },
     "channel present, libvirt answers 74": { setup: {}, override: "74", status: "not-configured", asked: true },
     "channel present, agent not connected (86)": { setup: { agent: "disconnected" }, status: "unavailable", asked: true },
   };
   test.each(Object.entries(agentCases))("%s", async (_name, c) => {
     const { hv, domain } = await h.start(c.setup, { useAgent: c.useAgent ?? true });
-    if (c.override) domain.on(R.DomainGetGuestVcpus, W.readDomFlags, () => fail(W.LIBVIRT_ERRORS.agentNotConfigured));
+    if (c.override) domain.on(Q.QemuDomainAgentCommand, W.readAgentCommand, () => fail(W.LIBVIRT_ERRORS.agentNotConfigured));
     const live = await hv.read();
     expect(live).toMatchObject({ agent: c.status, guest: undefined });
     // Asked speculatively in the first round for a running domain, except when the agent is off.
-    expect(domain.names().includes(R.DomainGetGuestVcpus.name)).toBe(c.asked || (c.useAgent ?? true));
+    expect(domain.names().includes(Q.QemuDomainAgentCommand.name)).toBe(c.asked || (c.useAgent ?? true));
   });
 });
 

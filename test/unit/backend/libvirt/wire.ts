@@ -14,6 +14,7 @@ import {
   writeTypedParam,
   type DomainRef,
   type TypedParam,
+  writeRemoteString,
 } from "../../../../provider/libvirt/protocol/types";
 import type { XdrReader } from "../../../../provider/libvirt/xdr/reader";
 import { XdrWriter } from "../../../../provider/libvirt/xdr/writer";
@@ -39,6 +40,8 @@ export const readRegisterAny = (r: XdrReader) => ({ eventId: r.readI32(), dom: r
 export const readCallbackId = (r: XdrReader) => ({ callbackId: r.readI32() });
 /** Args `{ dom; remote_nonnull_string cmd; unsigned int flags; }` (QEMU DOMAIN_MONITOR_COMMAND). */
 export const readMonitorCommand = (r: XdrReader) => ({ dom: readNonnullDomain(r), cmd: readNonnullString(r), flags: r.readU32() });
+
+export const readAgentCommand = (r: XdrReader) => ({ dom: readNonnullDomain(r), cmd: readNonnullString(r), timeout: r.readI32(), flags: r.readU32() });
 /** Void args. */
 export const readVoid = (): void => undefined;
 
@@ -50,6 +53,9 @@ export const intRet = (v: number): FakeReply => ok((w) => void w.writeI32(v));
 export const hyperRet = (v: bigint): FakeReply => ok((w) => void w.writeUHyper(v));
 /** Ret `{ remote_nonnull_string x; }` (XML, monitor reply). */
 export const stringRet = (s: string): FakeReply => ok((w) => writeNonnullString(w, s));
+
+/** A `remote_string` reply (QEMU_PROC_DOMAIN_AGENT_COMMAND's result). */
+export const remoteStringRet = (s: string | null): FakeReply => ok((w) => writeRemoteString(w, s));
 /** Ret `{ int state; int reason; }` (GET_STATE). */
 export const stateRet = (state: number, reason: number): FakeReply => ok((w) => void w.writeI32(state).writeI32(reason));
 /** Ret `{ remote_typed_param params<…>; }` (GET_GUEST_VCPUS). */
@@ -79,6 +85,8 @@ export const LIBVIRT_ERRORS = {
   } satisfies Partial<RemoteErrorFields>,
   /** What the next vCPU change got after a timed-out unplug (§3.3). */
   unknownCause: { code: 1, domain: 10, message: "An error occurred, but the cause is unknown" } satisfies Partial<RemoteErrorFields>,
+  /** VIR_ERR_AGENT_UNRESPONSIVE when an agent command's own timeout runs out (the agent is hung). */
+  agentTimedOut: { code: 86, domain: 10, message: "Guest agent is not responding: Guest agent not available for now" } satisfies Partial<RemoteErrorFields>,
   /** VIR_ERR_ARGUMENT_UNSUPPORTED: no `org.qemu.guest_agent.0` channel. */
   agentNotConfigured: { code: 74, domain: 10, message: "argument unsupported: QEMU guest agent is not configured" } satisfies Partial<RemoteErrorFields>,
   /** VIR_ERR_AGENT_UNRESPONSIVE: the channel exists, nobody answers on it. */
