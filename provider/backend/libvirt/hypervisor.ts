@@ -20,12 +20,13 @@ import {
   type DomainRef,
   type Dialer,
 } from "../../libvirt";
-import { ProviderError } from "../../errors";
-import { pollUntil, type GuestPort, type Hypervisor, type ReadOptions, type UnplugOutcome } from "../../apply";
+import { ProviderError, type LeaseHolder } from "../../errors";
+import { pollUntil, type GuestPort, type Hypervisor, type Lease, type Logger, type ReadOptions, type UnplugOutcome } from "../../apply";
 import type { DefineConfigStep, HotAddStep, UnplugStep } from "../../plan";
 import { entitySize, machineFamily, type LiveState } from "../../spec";
 import { readDomainCpu, rewriteCpuDefinition } from "./domain-xml";
 import { LibvirtGuest } from "./guest";
+import { takeLease } from "./lease";
 import { queryHotpluggableCpus } from "./qemu";
 import { readDomain, topologyOf, type Versions } from "./read";
 import { qemuVcpus } from "../slots";
@@ -205,6 +206,11 @@ export class LibvirtHypervisor implements Hypervisor {
       }
     }, deadline);
     return ok === true;
+  }
+
+  /** The lease in the domain's live metadata (lease.ts). */
+  lease(holder: LeaseHolder, log: Logger): Promise<Lease> {
+    return takeLease(this.client, () => this.dom, holder, log);
   }
 
   guest(): GuestPort | undefined {
