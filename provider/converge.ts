@@ -1,10 +1,12 @@
 /**
- * Converge: read → plan → (refuse or block before touching anything) → execute → read.
- * Shared by create (adoption) and update.
+ * Converge: hold the VM → read → plan → (refuse or block before touching anything) → take
+ * the VM's lease → read and plan again under it → execute → read → release. Shared by create
+ * (adoption) and update. Holding the VM in this process (apply/vm-lock.ts) makes a second
+ * operation on it wait and then plan from a fresh read; the lease keeps other processes out.
  */
-import { execute, type ExecuteResult, type Hypervisor, type Logger } from "./apply";
-import { ProviderError } from "./errors";
-import { describeStep, plan, refusalMessage, type Plan } from "./plan";
+import { execute, newOwnerId, vmKey, withVmLock, type ExecuteResult, type Hypervisor, type Lease, type Logger, type VmHold } from "./apply";
+import { ProviderError, type LeaseHolder } from "./errors";
+import { describeStep, plan, planBoundMs, readBoundSeconds, refusalMessage, type Plan } from "./plan";
 import type { LiveState, VmCpuInputs } from "./spec";
 
 /** Result of {@link converge}. */
@@ -12,6 +14,20 @@ export interface ConvergeResult extends ExecuteResult {
   readonly plan: Plan;
   readonly before: LiveState;
 }
+
+/** What a converge does, as its lease says: adopting (create) or changing (update). */
+export type ConvergeOperation = "create" | "update";
+
+/** What every phase of one converge needs. */
+interface Ctx {
+  readonly hv: Hypervisor;
+  readonly desired: VmCpuInputs;
+  readonly label: string;
+  readonly log: Logger;
+}
+
+/** A read and the plan made from it. */
+type Planned = { live: LiveState; plan: Plan };
 
 async function readWithAgent(hv: Hypervisor, desired: VmCpuInputs, guest: boolean): Promise<LiveState> {
   const live = await hv.read({ guest });
@@ -27,7 +43,7 @@ async function readWithAgent(hv: Hypervisor, desired: VmCpuInputs, guest: boolea
  * (its steps read the guest themselves), so the first read skips the guest round trip; only
  * when the count already matches is the guest asked, to find CPUs offline inside it.
  */
-async function readForPlan(hv: Hypervisor, desired: VmCpuInputs): Promise<{ live: LiveState; plan: Plan }> {
+async function readForPlan(hv: Hypervisor, desired: VmCpuInputs): Promise<Planned> {
   const quick = await readWithAgent(hv, desired, false);
   const p = plan(quick, desired);
   const countChanges = p.steps.some((s) => s.kind === "hotAdd" || s.kind === "unplug" || s.kind === "restart");
@@ -43,17 +59,49 @@ function agentWarnings(before: LiveState, desired: VmCpuInputs, p: Plan): string
   return ["qemu-guest-agent did not answer, so the hot-added CPUs were not onlined in the guest (guestAgent is optional); a guest without an auto-online rule keeps them offline until something onlines them"];
 }
 
-/** Brings the VM behind `hv` to `desired`; throws before any change when the plan is refused or blocked. */
-export async function converge(hv: Hypervisor, desired: VmCpuInputs, label: string, log: Logger): Promise<ConvergeResult> {
-  const { live: before, plan: p } = await readForPlan(hv, desired);
+/** Throws before any change when the plan is refused or blocked. */
+function refuseOrBlock(p: Plan, label: string): void {
   if (p.refused.length) throw new ProviderError("COLD_CHANGE_REFUSED", refusalMessage(label, p.refused));
   if (p.blockers.length) {
     throw new ProviderError("PRECONDITION_FAILED", `${label}: nothing was changed: ${p.blockers.join("; ")}`);
   }
+}
+
+/** Executes a checked plan and logs what the final read disagrees on. */
+async function run({ hv, desired, label, log }: Ctx, read: Planned): Promise<ConvergeResult> {
+  const p = read.plan;
   if (p.steps.length) log(`${label}: plan: ${p.steps.map(describeStep).join("; ")}`);
-  const early = agentWarnings(before, desired, p);
+  const early = agentWarnings(read.live, desired, p);
   for (const w of early) log(`${label}: warning: ${w}`);
   const result = await execute(hv, p.steps, { timeouts: desired.timeouts, guestAgent: desired.guestAgent, label, log });
   for (const w of result.live.disagreements) log(`${label}: warning: ${w}`);
-  return { ...result, warnings: [...early, ...result.warnings], plan: p, before };
+  return { ...result, warnings: [...early, ...result.warnings], plan: p, before: read.live };
+}
+
+/** Under the lease: plans again from a fresh read when other processes could have changed the VM, then runs. */
+async function runLeased(ctx: Ctx, lease: Lease, hold: VmHold, first: Planned): Promise<ConvergeResult> {
+  if (!lease.crossProcess) return run(ctx, first);
+  const read = await readForPlan(ctx.hv, ctx.desired);
+  refuseOrBlock(read.plan, ctx.label);
+  const bound = planBoundMs(read.plan.steps, ctx.desired.timeouts);
+  if (bound > planBoundMs(first.plan.steps, ctx.desired.timeouts)) await lease.renew(hold.extendTo(Date.now() + bound));
+  return run(ctx, read);
+}
+
+/** Brings the VM behind `hv` to `desired`; throws before any change when the plan is refused or blocked, or the VM is busy. */
+export async function converge(hv: Hypervisor, desired: VmCpuInputs, label: string, log: Logger, operation: ConvergeOperation = "update"): Promise<ConvergeResult> {
+  const who: LeaseHolder = { owner: newOwnerId(), operation, resource: label, expires: Date.now() + readBoundSeconds(desired.timeouts) * 1000 };
+  const ctx: Ctx = { hv, desired, label, log };
+  return withVmLock(vmKey(desired), who, log, async (hold) => {
+    const first = await readForPlan(hv, desired);
+    refuseOrBlock(first.plan, label);
+    if (!first.plan.steps.length) return run(ctx, first);
+    const expires = hold.extendTo(Date.now() + planBoundMs(first.plan.steps, desired.timeouts));
+    const lease = await hv.lease({ ...who, expires }, log);
+    try {
+      return await runLeased(ctx, lease, hold, first);
+    } finally {
+      await lease.release();
+    }
+  });
 }

@@ -51,7 +51,7 @@ async function apply(props: Props, id: string | undefined): Promise<{ id: string
   const name = nameOf(props);
   return withHypervisor(desired, async (hv) => {
     try {
-      const { live, warnings } = await converge(hv, desired, labelOf(props), log);
+      const { live, warnings } = await converge(hv, desired, labelOf(props), log, id === undefined ? "create" : "update");
       return { id: id ?? resourceId(desired, live.uuid), outs: toOutputs(live, desired, name, warnings) };
     } catch (err) {
       if (err instanceof ApplyError && err.live) partial(err as ApplyError & { live: LiveState }, id ?? resourceId(desired, err.live.uuid), desired, name);

@@ -23,7 +23,9 @@ export type ProviderErrorCode =
   /** The QMP connection closed or a command got no reply in time; the QMP error is the cause. */
   | "QMP_UNAVAILABLE"
   /** qemu-guest-agent answered with an error, or applied only part of a change; the agent error is the cause. */
-  | "AGENT_COMMAND_FAILED";
+  | "AGENT_COMMAND_FAILED"
+  /** Another operation holds the VM (in this process past its expiry, or another process's unexpired lease); nothing was changed. */
+  | "VM_BUSY";
 
 /** Base class of every error the provider raises on purpose. */
 export class ProviderError extends Error {
@@ -48,6 +50,30 @@ export class ApplyError extends ProviderError {
     options?: { cause?: unknown },
   ) {
     super(code, message, options);
+  }
+}
+
+/** Who holds a VM for an operation: this process's lock or a lease in the domain's metadata. */
+export interface LeaseHolder {
+  /** `HOST:PID:RANDOM` of the holding process. */
+  readonly owner: string;
+  /** "create" or "update" (what the holder is doing). */
+  readonly operation: string;
+  /** The holder's resource label (`VmCpu web01`), when it said. */
+  readonly resource: string | undefined;
+  /** When the hold runs out, epoch ms (NaN when the lease's `expires` can't be read). */
+  readonly expires: number;
+}
+
+/** VM_BUSY: another operation holds the VM; `holder` says who and until when. Nothing was changed. */
+export class VmBusyError extends ProviderError {
+  override readonly name = "VmBusyError";
+  constructor(
+    message: string,
+    readonly holder: LeaseHolder,
+    options?: { cause?: unknown },
+  ) {
+    super("VM_BUSY", message, options);
   }
 }
 

@@ -3,3 +3,4 @@ export * from "./ports";
 export * from "./execute";
 export * from "./guest";
 export * from "./poll";
+export * from "./vm-lock";

@@ -2,6 +2,7 @@
  * The narrow interfaces the executor needs. The libvirt and QMP backends implement them;
  * the executor knows nothing of sockets or protocols.
  */
+import type { LeaseHolder } from "../errors";
 import type { LiveState } from "../spec";
 import type { DefineConfigStep, HotAddStep, UnplugStep } from "../plan";
 
@@ -40,6 +41,19 @@ export interface ReadOptions {
   readonly guest?: boolean;
 }
 
+/** A VM's cross-process operation lease, taken by {@link Hypervisor.lease}. */
+export interface Lease {
+  /**
+   * True when other processes see this lease (libvirt: the domain's live metadata), so a plan
+   * made before taking it may be stale and must be made again under it.
+   */
+  readonly crossProcess: boolean;
+  /** Moves the expiry (epoch ms); VM_BUSY when another owner took the lease meanwhile. */
+  renew(expires: number): Promise<void>;
+  /** Removes the lease if it is still ours. Never throws: a failure is logged with what to do. */
+  release(): Promise<void>;
+}
+
 /** A VM reached through one connection. */
 export interface Hypervisor {
   /** Reads the live state (libvirt config + live QEMU + guest agent). */
@@ -56,6 +70,12 @@ export interface Hypervisor {
   restart(deadline: number): Promise<void>;
   /** Waits until the guest agent answers or `deadline`; true when it answered. */
   waitForAgent(deadline: number): Promise<boolean>;
+  /**
+   * Takes the VM's lease for an operation that changes it, before the first change: VM_BUSY
+   * (VmBusyError naming the holder) when another owner holds an unexpired one. Backends with
+   * nowhere to keep a lease (raw QMP) return one with `crossProcess` false that does nothing.
+   */
+  lease(holder: LeaseHolder, log: Logger): Promise<Lease>;
   /**
    * The guest agent, every call of it bounded by `deadline` (epoch ms; a call past it fails as
    * AGENT_UNAVAILABLE), or undefined when the agent is not to be used.

@@ -190,6 +190,21 @@ export class LibvirtClient {
     return this.invoke(R.DomainGetMaxVcpus, { dom });
   }
 
+  // --- metadata ------------------------------------------------------------------------
+
+  /**
+   * REMOTE_PROC_DOMAIN_GET_METADATA: the `type` metadata (for METADATA_ELEMENT, the element in
+   * namespace `uri`, as XML); fails with VIR_ERR_NO_DOMAIN_METADATA (isNoDomainMetadata) when absent.
+   */
+  domainGetMetadata(dom: DomainRef, type: number, uri: string | null, flags: number): Promise<string> {
+    return this.invoke(R.DomainGetMetadata, { dom, type, uri, flags });
+  }
+
+  /** REMOTE_PROC_DOMAIN_SET_METADATA: sets (or, with `metadata` null, removes) the `type` metadata. */
+  domainSetMetadata(dom: DomainRef, type: number, metadata: string | null, key: string | null, uri: string | null, flags: number): Promise<void> {
+    return this.invoke(R.DomainSetMetadata, { dom, type, metadata, key, uri, flags });
+  }
+
   // --- vCPUs -----------------------------------------------------------------------------
 
   /** REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS with VCPU_* `flags` (LIVE|CONFIG together is rejected). */

@@ -19,6 +19,10 @@ export const CONNECT_LIST_DOMAINS_ACTIVE = 1;
 /** VIR_DOMAIN_AFFECT_LIVE: the running domain. */
 export const AFFECT_LIVE = 1;
 
+// --- virDomainMetadataType (DOMAIN_SET_METADATA / DOMAIN_GET_METADATA `type`) ---------
+/** VIR_DOMAIN_METADATA_ELEMENT: one element of `<metadata>` in a namespace (`uri`, prefix `key`). */
+export const METADATA_ELEMENT = 2;
+
 // --- virDomainVcpuFlags ---------------------------------------------------------------
 /** VIR_DOMAIN_VCPU_LIVE: same as VIR_DOMAIN_AFFECT_LIVE. */
 export const VCPU_LIVE = 1;
@@ -96,6 +100,8 @@ export const ERR_OPERATION_INVALID = 55;
 export const ERR_OPERATION_TIMEOUT = 68;
 /** VIR_ERR_ARGUMENT_UNSUPPORTED: e.g. "QEMU guest agent is not configured". */
 export const ERR_ARGUMENT_UNSUPPORTED = 74;
+/** VIR_ERR_NO_DOMAIN_METADATA: the requested metadata (e.g. an element in a namespace) is not present. */
+export const ERR_NO_DOMAIN_METADATA = 80;
 /** VIR_ERR_OPERATION_UNSUPPORTED: the requested operation is not supported. */
 export const ERR_OPERATION_UNSUPPORTED = 84;
 /** VIR_ERR_AGENT_UNRESPONSIVE: "QEMU guest agent is not connected". */

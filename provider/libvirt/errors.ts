@@ -7,6 +7,7 @@ import {
   ERR_ARGUMENT_UNSUPPORTED,
   ERR_INVALID_ARG,
   ERR_NO_DOMAIN,
+  ERR_NO_DOMAIN_METADATA,
   ERR_NO_SUPPORT,
   ERR_OPERATION_INVALID,
   ERR_OPERATION_TIMEOUT,
@@ -204,6 +205,11 @@ function hasErrorCode(err: unknown, ...codes: number[]): boolean {
 /** VIR_ERR_NO_DOMAIN (42): the domain does not exist. */
 export function isNoDomain(err: unknown): boolean {
   return hasErrorCode(err, ERR_NO_DOMAIN);
+}
+
+/** VIR_ERR_NO_DOMAIN_METADATA (80): DOMAIN_GET_METADATA found no such element (not a failure to read). */
+export function isNoDomainMetadata(err: unknown): boolean {
+  return hasErrorCode(err, ERR_NO_DOMAIN_METADATA);
 }
 
 /** VIR_ERR_OPERATION_TIMEOUT (68), e.g. "vcpu unplug request timed out" (state unknown). */

@@ -34,6 +34,7 @@ export {
   findLibvirtError,
   isLibvirtClientError,
   isNoDomain,
+  isNoDomainMetadata,
   isOperationTimeout,
   isAgentUnresponsive,
   isAgentNotConfigured,

@@ -7,3 +7,4 @@ export * from "./steps";
 export * from "./slots";
 export * from "./plan";
 export * from "./diff";
+export * from "./bounds";

@@ -2,7 +2,8 @@
  * An in-memory VM implementing the executor's Hypervisor port: for the executor's contract
  * (ordering, count checks, error shapes). Real behaviour is proven by the integration tests.
  */
-import type { GuestCpu, GuestPort, Hypervisor, UnplugOutcome } from "../../provider/apply";
+import type { GuestCpu, GuestPort, Hypervisor, Lease, UnplugOutcome } from "../../provider/apply";
+import { VmBusyError } from "../../provider/errors";
 import type { DefineConfigStep, HotAddStep, UnplugStep } from "../../provider/plan";
 import type { LiveState } from "../../provider/spec";
 import { runningVm } from "./live";
@@ -21,6 +22,10 @@ export interface FakeVmOptions {
   agent?: boolean;
   /** Plugged CPUs that are offline in the guest at the start. */
   offline?: number[];
+  /** Whether its lease is seen by other processes (libvirt), only this one's lock holds it (QMP, the default), or another process holds it. */
+  lease?: "local" | "cross-process" | "busy";
+  /** Awaited before every change (hotAdd, unplug, guest-set, config), with the call's name: holds an operation mid-way. */
+  gate?: (call: string) => Promise<void>;
 }
 
 export class FakeVm implements Hypervisor {
@@ -52,17 +57,31 @@ export class FakeVm implements Hypervisor {
       guest: this.o.agent === false ? undefined : { present: sorted(this.guestPresent), online: sorted(this.guestOnline), offlinable: sorted(this.guestOnline).filter((i) => i > 0) },
     };
   }
+  async lease(): Promise<Lease> {
+    this.calls.push("lease");
+    if (this.o.lease === "busy") throw new VmBusyError("VM busy", { owner: "other:1:ab", operation: "update", resource: "VmCpu other", expires: Date.now() + 60_000 });
+    return {
+      crossProcess: this.o.lease === "cross-process",
+      renew: async () => void this.calls.push("renew"),
+      release: async () => void this.calls.push("release"),
+    };
+  }
+  /** Records a change, after the gate (if any) lets it through. */
+  private async change(call: string) {
+    await this.o.gate?.(call);
+    this.calls.push(call);
+  }
   async hotAdd(step: HotAddStep) {
-    this.calls.push(`hotAdd:${step.vcpuIds}`);
+    await this.change(`hotAdd:${step.vcpuIds}`);
     step.vcpuIds.forEach((id) => { this.plugged.add(id); this.order.set(id, Math.max(0, ...this.order.values()) + 1); this.guestPresent.add(id); });
   }
   async unplug(step: UnplugStep, _deadline: number): Promise<UnplugOutcome> {
-    this.calls.push(`unplug:${step.vcpuIds}`);
+    await this.change(`unplug:${step.vcpuIds}`);
     if (this.o.unplug === "stuck") return { removed: false, libvirtTimedOut: true, detail: "QEMU still lists it" };
     step.vcpuIds.forEach((id) => { this.plugged.delete(id); this.guestPresent.delete(id); this.guestOnline.delete(id); });
     return { removed: true, libvirtTimedOut: this.o.unplug === "timeout-removed", detail: "slot free" };
   }
-  async setConfigVcpus(n: number) { this.calls.push(`config:${n}`); this.config.vcpus = n; }
+  async setConfigVcpus(n: number) { await this.change(`config:${n}`); this.config.vcpus = n; }
   async defineConfig(step: DefineConfigStep) { this.calls.push("defineConfig"); this.config = { maxVcpus: step.config.maxVcpus, vcpus: step.config.vcpus }; }
   async restart() { this.calls.push("restart"); }
   async waitForAgent() { this.calls.push("waitForAgent"); return this.o.agent !== false; }
@@ -72,7 +91,7 @@ export class FakeVm implements Hypervisor {
       getVcpus: async (): Promise<GuestCpu[]> =>
         [...this.guestPresent].sort((a, b) => a - b).map((id) => ({ logicalId: id, online: this.guestOnline.has(id), canOffline: id > 0 && !(this.o.pinned ?? []).includes(id) })),
       setVcpus: async (changes) => {
-        this.calls.push(`guest-set:${changes.map((c) => `${c.logicalId}${c.online ? "+" : "-"}`)}`);
+        await this.change(`guest-set:${changes.map((c) => `${c.logicalId}${c.online ? "+" : "-"}`)}`);
         let applied = 0;
         for (const c of changes) {
           if (applied >= (this.o.guestApplyLimit ?? Infinity)) break;

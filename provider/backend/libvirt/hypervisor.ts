@@ -20,13 +20,14 @@ import {
   type DomainRef,
   type Dialer,
 } from "../../libvirt";
-import { ProviderError } from "../../errors";
-import { pollUntil, type GuestPort, type Hypervisor, type ReadOptions, type UnplugOutcome } from "../../apply";
+import { ProviderError, type LeaseHolder } from "../../errors";
+import { pollUntil, type GuestPort, type Hypervisor, type Lease, type Logger, type ReadOptions, type UnplugOutcome } from "../../apply";
 import type { DefineConfigStep, HotAddStep, UnplugStep } from "../../plan";
 import { entitySize, machineFamily, type LiveState } from "../../spec";
 import { readDomainCpu, rewriteCpuDefinition } from "./domain-xml";
 import { LibvirtAgent } from "./agent";
 import { LibvirtGuest } from "./guest";
+import { takeLease } from "./lease";
 import { queryHotpluggableCpus } from "./qemu";
 import { AGENT_PING_MS, readDomain, topologyOf, type Versions } from "./read";
 import { qemuVcpus } from "../slots";
@@ -200,6 +201,11 @@ export class LibvirtHypervisor implements Hypervisor {
     const agent = new LibvirtAgent(this.client, this.dom, deadline);
     const ok = await pollUntil(() => agent.ping(AGENT_PING_MS).then((yes) => (yes ? true : undefined), () => undefined), deadline);
     return ok === true;
+  }
+
+  /** The lease in the domain's live metadata (lease.ts). */
+  lease(holder: LeaseHolder, log: Logger): Promise<Lease> {
+    return takeLease(this.client, () => this.dom, holder, log);
   }
 
   guest(deadline: number): GuestPort | undefined {

@@ -5,7 +5,7 @@
  * (`vcpu<N>`); unplug is `device_del`, completed by `DEVICE_DELETED` (fast path) or by QEMU's
  * slot view (under TCG only the vCPU's `lapic` child is ever reported deleted).
  */
-import type { GuestPort, Hypervisor, ReadOptions, UnplugOutcome } from "../../apply";
+import { LOCAL_LEASE, type GuestPort, type Hypervisor, type Lease, type ReadOptions, type UnplugOutcome } from "../../apply";
 import { ProviderError } from "../../errors";
 import type { HotAddStep, UnplugStep } from "../../plan";
 import {
@@ -160,6 +160,11 @@ export class QmpHypervisor implements Hypervisor {
 
   async waitForAgent(deadline: number): Promise<boolean> {
     return (await this.connectAgent(Math.max(1, deadline - Date.now()))) !== undefined;
+  }
+
+  /** No lease: QMP has no shared place to keep one (and QEMU serves one QMP client per socket). */
+  async lease(): Promise<Lease> {
+    return LOCAL_LEASE;
   }
 
   guest(): GuestPort | undefined {

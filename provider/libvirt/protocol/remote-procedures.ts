@@ -171,6 +171,42 @@ export const DomainCreate = remote<DomArgs, void>("DOMAIN_CREATE", writeDom, voi
 export const DomainCreateWithFlags = remote<DomFlagsArgs, DomainRef>("DOMAIN_CREATE_WITH_FLAGS", writeDomFlags, readNonnullDomain);
 /** REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS: `{ dom; unsigned int flags; }` → void. */
 export const DomainShutdownFlags = remote<DomFlagsArgs, void>("DOMAIN_SHUTDOWN_FLAGS", writeDomFlags, voidRet);
+/** Args of REMOTE_PROC_DOMAIN_SET_METADATA (`remote_domain_set_metadata_args`); a NULL `metadata` removes it. */
+export interface DomSetMetadataArgs {
+  dom: DomainRef;
+  type: number;
+  metadata: string | null;
+  key: string | null;
+  uri: string | null;
+  flags: number;
+}
+/**
+ * REMOTE_PROC_DOMAIN_SET_METADATA: `{ dom; int type; remote_string metadata; remote_string key;
+ * remote_string uri; unsigned int flags; }` → void.
+ */
+export const DomainSetMetadata = remote<DomSetMetadataArgs, void>(
+  "DOMAIN_SET_METADATA",
+  (w, a) => {
+    writeNonnullDomain(w, a.dom);
+    w.writeI32(a.type);
+    writeRemoteString(w, a.metadata);
+    writeRemoteString(w, a.key);
+    writeRemoteString(w, a.uri);
+    w.writeU32(a.flags);
+  },
+  voidRet,
+);
+/** REMOTE_PROC_DOMAIN_GET_METADATA: `{ dom; int type; remote_string uri; unsigned int flags; }` → `{ remote_nonnull_string metadata; }`. */
+export const DomainGetMetadata = remote<{ dom: DomainRef; type: number; uri: string | null; flags: number }, string>(
+  "DOMAIN_GET_METADATA",
+  (w, a) => {
+    writeNonnullDomain(w, a.dom);
+    w.writeI32(a.type);
+    writeRemoteString(w, a.uri);
+    w.writeU32(a.flags);
+  },
+  readNonnullString,
+);
 /** REMOTE_PROC_DOMAIN_DESTROY: `{ dom; }` → void. */
 export const DomainDestroy = remote<DomArgs, void>("DOMAIN_DESTROY", writeDom, voidRet);
 /** REMOTE_PROC_DOMAIN_DESTROY_FLAGS: `{ dom; unsigned int flags; }` → void. */

@@ -9,6 +9,7 @@ import {
   isInvalidArg,
   isLibvirtClientError,
   isNoDomain,
+  isNoDomainMetadata,
   isOperationInvalid,
   isOperationTimeout,
   isUnsupported,
@@ -23,6 +24,7 @@ function lv(code: number, domain: number, message: string | null = "msg"): Libvi
 type Pred = (e: unknown) => boolean;
 const predicates: Record<string, Pred> = {
   isNoDomain,
+  isNoDomainMetadata,
   isOperationTimeout,
   isAgentUnresponsive,
   isAgentNotConfigured,
@@ -33,6 +35,7 @@ const predicates: Record<string, Pred> = {
 
 const cases: Record<string, { err: unknown; matches: string[] }> = {
   "42 no domain": { err: lv(42, 10, "Domain not found"), matches: ["isNoDomain"] },
+  "80 metadata not found": { err: lv(80, 20, "metadata not found: Requested metadata element is not present"), matches: ["isNoDomainMetadata"] },
   "68 vcpu unplug timeout": { err: lv(68, 10, "vcpu unplug request timed out"), matches: ["isOperationTimeout"] },
   "86 agent not connected": { err: lv(86, 10, "QEMU guest agent is not connected"), matches: ["isAgentUnresponsive"] },
   "74 agent not configured": { err: lv(74, 10, "QEMU guest agent is not configured"), matches: ["isAgentNotConfigured"] },

@@ -20,6 +20,7 @@ import { fail, ok, type FakeConnection, type FakeLibvirtd, type FakeReply } from
 import { asLibvirtWrites, definitionCpus, liveXml, withoutAgentChannel, withoutSecrets } from "./domain-xml-view";
 import { FakeGuest } from "./fake-guest";
 import { FakeLifecycle } from "./fake-lifecycle";
+import { FakeMetadata } from "./fake-metadata";
 import { monitorError, monitorReply, qomPathOf, x86HotpluggableCpus, type X86Layout } from "./qemu-cpus";
 import { parseIds } from "./cpu-list";
 import * as W from "./wire";
@@ -88,6 +89,8 @@ export class FakeDomain {
   readonly order = new Map<number, number>();
   readonly guest: FakeGuest;
   readonly lifecycle: FakeLifecycle;
+  /** Live `<metadata>` elements (the lease lives here). */
+  readonly metadata: FakeMetadata;
   /** Number of `query-hotpluggable-cpus` answered. */
   monitorQueries = 0;
   private layout: X86Layout;
@@ -106,6 +109,7 @@ export class FakeDomain {
     if (this.running) this.plug(o.plugged ?? [0, 1], o.boot ?? [0]);
     this.guest = new FakeGuest(this);
     this.lifecycle = new FakeLifecycle(this, o.shutdown ?? "graceful");
+    this.metadata = new FakeMetadata(this);
   }
 
   /** Creates the domain and scripts every procedure the backend uses on `fake`. */
@@ -114,6 +118,7 @@ export class FakeDomain {
     d.installConnection().installInspection().installVcpus();
     d.guest.install();
     d.lifecycle.install();
+    d.metadata.install();
     return d;
   }
 

@@ -95,6 +95,7 @@ export class FakeLifecycle {
     const ids = Array.from({ length: current }, (_, i) => i);
     this.d.id = this.nextId++;
     this.d.running = true;
+    this.d.metadata.live.clear(); // the new live definition comes from the persistent one
     this.d.plug(ids, ids);
     this.d.guest.boot();
     return ok();

@@ -8,6 +8,7 @@ import type { RemoteErrorFields } from "../../../../provider/libvirt/errors";
 import {
   readNonnullDomain,
   readNonnullString,
+  readRemoteString,
   readUuid,
   writeNonnullDomain,
   writeNonnullString,
@@ -42,6 +43,12 @@ export const readCallbackId = (r: XdrReader) => ({ callbackId: r.readI32() });
 export const readMonitorCommand = (r: XdrReader) => ({ dom: readNonnullDomain(r), cmd: readNonnullString(r), flags: r.readU32() });
 
 export const readAgentCommand = (r: XdrReader) => ({ dom: readNonnullDomain(r), cmd: readNonnullString(r), timeout: r.readI32(), flags: r.readU32() });
+/** Args `{ dom; int type; remote_string metadata; remote_string key; remote_string uri; unsigned int flags; }` (SET_METADATA). */
+export const readSetMetadata = (r: XdrReader) => ({
+  dom: readNonnullDomain(r), type: r.readI32(), metadata: readRemoteString(r), key: readRemoteString(r), uri: readRemoteString(r), flags: r.readU32(),
+});
+/** Args `{ dom; int type; remote_string uri; unsigned int flags; }` (GET_METADATA). */
+export const readGetMetadata = (r: XdrReader) => ({ dom: readNonnullDomain(r), type: r.readI32(), uri: readRemoteString(r), flags: r.readU32() });
 /** Void args. */
 export const readVoid = (): void => undefined;
 

@@ -45,6 +45,28 @@ const argsCases: Record<string, ArgsCase> = {
     args: { eventId: 15, dom: DOM },
     wire: bytes(u32(15), u32(1), DOM_BYTES),
   },
+  "SET_METADATA element { dom; type; metadata; key; uri; flags }": {
+    proc: R.DomainSetMetadata,
+    args: { dom: DOM, type: 2, metadata: "<lease/>", key: "vmcpu", uri: "https://x/1", flags: 1 },
+    wire: bytes(
+      DOM_BYTES,
+      u32(2), // type VIR_DOMAIN_METADATA_ELEMENT
+      u32(1), xstr("<lease/>"), // metadata: present, 8 bytes, no padding
+      u32(1), xstr("vmcpu"), // key: present, 5 bytes + 3 padding
+      u32(1), xstr("https://x/1"), // uri: present, 11 bytes + 1 padding
+      u32(1), // flags VIR_DOMAIN_AFFECT_LIVE
+    ),
+  },
+  "SET_METADATA remove: NULL metadata and key": {
+    proc: R.DomainSetMetadata,
+    args: { dom: DOM, type: 2, metadata: null, key: null, uri: "https://x/1", flags: 1 },
+    wire: bytes(DOM_BYTES, u32(2), u32(0), u32(0), u32(1), xstr("https://x/1"), u32(1)),
+  },
+  "GET_METADATA { dom; type; uri; flags }": {
+    proc: R.DomainGetMetadata,
+    args: { dom: DOM, type: 2, uri: "https://x/1", flags: 1 },
+    wire: bytes(DOM_BYTES, u32(2), u32(1), xstr("https://x/1"), u32(1)),
+  },
   "QEMU MONITOR_COMMAND { dom; cmd; flags }": {
     proc: Q.QemuDomainMonitorCommand,
     args: { dom: DOM, cmd: '{"execute":"query-hotpluggable-cpus"}', flags: 0 },
@@ -112,6 +134,8 @@ const retCases: Record<string, RetCase> = {
   },
   "GET_XML_DESC": { proc: R.DomainGetXmlDesc, wire: xstr("<domain/>"), expected: "<domain/>" },
   "CREATE_WITH_FLAGS → dom": { proc: R.DomainCreateWithFlags, wire: DOM_BYTES, expected: DOM },
+  "GET_METADATA → the element's XML": { proc: R.DomainGetMetadata, wire: xstr('<v:lease xmlns:v="u"/>'), expected: '<v:lease xmlns:v="u"/>' },
+  "SET_METADATA void": { proc: R.DomainSetMetadata, wire: Buffer.alloc(0), expected: undefined },
   "SET_VCPU void": { proc: R.DomainSetVcpu, wire: Buffer.alloc(0), expected: undefined },
   "QEMU MONITOR_COMMAND result": { proc: Q.QemuDomainMonitorCommand, wire: xstr('{"return":[]}'), expected: '{"return":[]}' },
   "QEMU AGENT_COMMAND NULL result": { proc: Q.QemuDomainAgentCommand, wire: u32(0), expected: null },
@@ -127,6 +151,7 @@ describe("ret decoders", () => {
     ["void ret with extra bytes", R.DomainSetVcpu, u32(0)],
     ["short GET_INFO", R.DomainGetInfo, u32(1)],
     ["int ret with trailing bytes", R.DomainGetVcpusFlags, bytes(u32(1), u32(2))],
+    ["GET_METADATA without its string", R.DomainGetMetadata, Buffer.alloc(0)],
   ])("%s → XdrError", (_name, proc, wire) => {
     expect(() => decodeRet(proc as Procedure<unknown, unknown>, wire)).toThrow(expect.objectContaining({ code: "XDR_ERROR" }));
   });
@@ -141,6 +166,8 @@ describe("procedure metadata", () => {
     [R.DomainShutdownFlags, REMOTE_PROGRAM, 258, "REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS"],
     [R.DomainIsActive, REMOTE_PROGRAM, 150, "REMOTE_PROC_DOMAIN_IS_ACTIVE"],
     [R.DomainIsPersistent, REMOTE_PROGRAM, 151, "REMOTE_PROC_DOMAIN_IS_PERSISTENT"],
+    [R.DomainSetMetadata, REMOTE_PROGRAM, 264, "REMOTE_PROC_DOMAIN_SET_METADATA"],
+    [R.DomainGetMetadata, REMOTE_PROGRAM, 265, "REMOTE_PROC_DOMAIN_GET_METADATA"],
     [Q.QemuDomainAgentCommand, QEMU_PROGRAM, 3, "QEMU_PROC_DOMAIN_AGENT_COMMAND"],
   ] as const)("%#: %s", (proc, program, num, name) => {
     expect(proc.program).toBe(program);
