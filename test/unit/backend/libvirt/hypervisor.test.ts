@@ -32,13 +32,13 @@ describe("LibvirtHypervisor.open", () => {
     await h.fake.waitFor(() => h.fake.last.closed);
   });
 
-  test("connection refused → CONNECTION_FAILED naming the URI, DialError as cause", async () => {
+  test("connection refused → CONNECTION_FAILED naming the URI, ConnectError(dial) ← DialError as causes", async () => {
     // connect(2) to a path that is not a listening socket answers ECONNREFUSED.
     const path = join(h.fake.socketPath, "..", "not-a-socket");
     writeFileSync(path, "");
     const err = await LibvirtHypervisor.open({ uri: TEST_URI, domain: "fixture-xml", useAgent: true, dialer: new UnixDialer(path) }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "CONNECTION_FAILED", message: expect.stringContaining(TEST_URI) });
-    expect((err as Error).cause).toMatchObject({ code: "DIAL_FAILED", message: expect.stringContaining("ECONNREFUSED") });
+    expect((err as Error).cause).toMatchObject({ code: "CONNECT_FAILED", phase: "dial", cause: { code: "DIAL_FAILED", message: expect.stringContaining("ECONNREFUSED") } });
   });
 
   test("looks the domain up and reads both versions once", async () => {
