@@ -39,6 +39,7 @@ export function tcpDialer(host: string, port: number, opts: DialOptions = {}): Q
 
 function connect(target: string, where: net.NetConnectOpts, opts: DialOptions, signal?: AbortSignal): Promise<Duplex> {
   const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  if (signal?.aborted) return Promise.reject(new QmpDialError(target, { cause: signal.reason }));
   return new Promise<Duplex>((resolve, reject) => {
     const socket = net.createConnection(where);
     const timer = setTimeout(() => fail(new Error(`connect timed out after ${timeoutMs} ms`)), timeoutMs);
@@ -53,7 +54,6 @@ function connect(target: string, where: net.NetConnectOpts, opts: DialOptions, s
       socket.destroy();
       reject(new QmpDialError(target, { cause }));
     }
-    if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
     socket.once("error", fail);
     socket.once("connect", () => {

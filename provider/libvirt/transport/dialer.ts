@@ -36,6 +36,8 @@ export class UnixDialer implements Dialer {
 
   /** Connects; resolves once the socket is connected. The socket is destroyed on every failure. */
   dial(signal?: AbortSignal): Promise<Duplex> {
+    const gaveUp = (): DialError => new DialError(`gave up connecting to ${this.path}: the connect deadline passed`);
+    if (signal?.aborted) return Promise.reject(gaveUp());
     return new Promise((resolve, reject) => {
       const sock = net.createConnection({ path: this.path });
       const fail = (err: DialError): void => {
@@ -43,7 +45,7 @@ export class UnixDialer implements Dialer {
         sock.destroy();
         reject(err);
       };
-      const onAbort = (): void => fail(new DialError(`gave up connecting to ${this.path}: the connect deadline passed`));
+      const onAbort = (): void => fail(gaveUp());
       const timer = this.opts.timeoutMs === undefined ? undefined : setTimeout(() => {
         fail(new DialError(`timed out after ${this.opts.timeoutMs} ms connecting to ${this.path}`));
       }, this.opts.timeoutMs);
@@ -52,7 +54,6 @@ export class UnixDialer implements Dialer {
         signal?.removeEventListener("abort", onAbort);
         sock.removeAllListeners("error").removeAllListeners("connect");
       };
-      if (signal?.aborted) return onAbort();
       signal?.addEventListener("abort", onAbort, { once: true });
       sock.once("connect", () => {
         settle();
