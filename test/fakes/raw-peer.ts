@@ -68,6 +68,7 @@ export class RawPeer {
     this.accepted++;
     this.sockets.add(s);
     s.on("error", () => undefined);
+    s.resume(); // read (and drop) what the client sends, so its end() reaches us as 'end' → 'close'
     s.on("close", () => {
       this.sockets.delete(s);
       this.closed++;
