@@ -103,3 +103,30 @@ export async function timed<T>(work: Promise<T>): Promise<{ ms: number; value?: 
     return { ms: Date.now() - started, error };
   }
 }
+
+/** Scheduling slack on a loaded 2-core host; a deadline that is not honoured misses it by seconds. */
+export const MARGIN_MS = 300;
+
+/** What a fault test expects of the attempt's timing. */
+export interface FaultBounds {
+  /** The deadline given to the client, in ms. */
+  deadlineMs: number;
+  /** True: the fault runs into the deadline (elapsed ≥ it); false: it fails sooner. */
+  timesOut: boolean;
+}
+
+/**
+ * Runs `attempt` (a connect against a misbehaving peer) and expects it to fail within
+ * `bounds`, then — once `peerSawClose` resolves — no socket the attempt opened to be open
+ * still. Returns the error for the caller's own assertions.
+ */
+export async function expectFault(attempt: () => Promise<unknown>, peerSawClose: () => Promise<unknown>, bounds: FaultBounds): Promise<unknown> {
+  const before = openSockets();
+  const { ms, error } = await timed(attempt());
+  expect(error).toBeInstanceOf(Error);
+  if (bounds.timesOut) expect(ms).toBeGreaterThanOrEqual(bounds.deadlineMs - 1);
+  expect(ms).toBeLessThanOrEqual(bounds.deadlineMs + MARGIN_MS);
+  await peerSawClose();
+  expect(openedSince(before)).toEqual([]);
+  return error;
+}
