@@ -3,6 +3,7 @@ import { QmpHypervisor } from "../../provider/backend/qmp/hypervisor";
 import { openHypervisor, readWithin, resourceId, withHypervisor, type ConnectionSpec } from "../../provider/connect";
 import { ProviderError } from "../../provider/errors";
 import { startFakeQemu } from "./backend/qmp/fake-qemu";
+import { EARLY_MS, MARGIN_MS } from "../fakes/raw-peer";
 
 const UUID = "4f1c8a3e-0000-4000-8000-000000000001";
 
@@ -26,10 +27,10 @@ describe("readWithin (the preview's bounded read)", () => {
     try {
       const started = Date.now();
       expect(await readWithin({ qmp: { socket: server.path }, guestAgent: "off" }, 200)).toBeUndefined();
-      expect(Date.now() - started).toBeGreaterThanOrEqual(199);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(200 - EARLY_MS);
       expect(closing).toHaveBeenCalled();
       await closing.mock.results[0]!.value;
-      expect(Date.now() - started).toBeLessThanOrEqual(500);
+      expect(Date.now() - started).toBeLessThanOrEqual(200 + MARGIN_MS);
     } finally {
       closing.mockRestore();
       await server.close();
