@@ -6,7 +6,7 @@ import type { Hypervisor } from "./apply";
 import { LibvirtHypervisor } from "./backend/libvirt";
 import { QmpHypervisor } from "./backend/qmp/hypervisor";
 import { ProviderError } from "./errors";
-import type { VmCpuInputs } from "./spec";
+import type { LiveState, VmCpuInputs } from "./spec";
 
 /** The connection part of the inputs (a subset, so read/delete can pass old outputs). */
 export type ConnectionSpec = Pick<VmCpuInputs, "libvirt" | "qmp" | "guestAgent">;
@@ -19,13 +19,38 @@ export async function openHypervisor(spec: ConnectionSpec): Promise<Hypervisor> 
   throw new ProviderError("INVALID_INPUT", "set one connection: libvirt or qmp");
 }
 
-/** Runs `fn` with an open hypervisor and always closes it. */
-export async function withHypervisor<T>(spec: ConnectionSpec, fn: (hv: Hypervisor) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` with an open hypervisor and always closes it. Once `signal` aborts (the caller
+ * stopped waiting), the connection is closed at once instead of when `fn` would have settled:
+ * `fn`'s pending calls then reject, and a connection that opens after the abort is closed
+ * without running `fn`.
+ */
+export async function withHypervisor<T>(spec: ConnectionSpec, fn: (hv: Hypervisor) => Promise<T>, signal?: AbortSignal): Promise<T> {
   const hv = await openHypervisor(spec);
+  const close = () => hv.close().catch(() => undefined);
   try {
+    signal?.throwIfAborted();
+    signal?.addEventListener("abort", close, { once: true });
     return await fn(hv);
   } finally {
-    await hv.close().catch(() => undefined);
+    signal?.removeEventListener("abort", close);
+    await close();
+  }
+}
+
+/**
+ * Reads the VM within `timeoutMs`: its live state, or undefined when it did not answer in
+ * time — and then the connection is closed right away, so nothing is left open behind the
+ * caller (a hung daemon would otherwise hold it for a whole call timeout).
+ */
+export async function readWithin(spec: ConnectionSpec, timeoutMs: number): Promise<LiveState | undefined> {
+  const abandon = new AbortController();
+  const expired = new Promise<undefined>((resolve) => abandon.signal.addEventListener("abort", () => resolve(undefined)));
+  const timer = setTimeout(() => abandon.abort(), timeoutMs);
+  try {
+    return await Promise.race([withHypervisor(spec, (hv) => hv.read(), abandon.signal), expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -5,7 +5,7 @@
  * stdout (shown by `pulumi up` as info diagnostics) with the resource name in each line.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { connectionFromId, withHypervisor, resourceId } from "./connect";
+import { connectionFromId, readWithin, withHypervisor, resourceId } from "./connect";
 import { converge } from "./converge";
 import { ApplyError, ProviderError, describeCause, hasCode } from "./errors";
 import { decide, describeStep, plan, refusalMessage } from "./plan";
@@ -67,14 +67,13 @@ const PREVIEW_READ_MS = 5000;
  * Preview of a create (adoption): Pulumi calls only `check` for a new resource, so the plan is
  * shown here — read-only, best effort. A restart-needing change under `coldChanges: "refuse"`
  * fails the preview naming the field; an unreachable VM (e.g. created by the same program)
- * only logs that the plan is made at apply time.
+ * only logs that the plan is made at apply time. A VM that does not answer within
+ * PREVIEW_READ_MS leaves no connection open behind the preview ({@link readWithin}).
  */
 async function previewAdoption(inputs: Props, label: string): Promise<dynamic.CheckFailure[]> {
   const desired = parseInputs(inputs);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), PREVIEW_READ_MS)));
   try {
-    const live = await Promise.race([withHypervisor(desired, (hv) => hv.read()), timeout]);
+    const live = await readWithin(desired, PREVIEW_READ_MS);
     if (!live) {
       log(`${label}: the VM did not answer within ${PREVIEW_READ_MS / 1000} s; the plan is made at apply`);
       return [];
@@ -87,8 +86,6 @@ async function previewAdoption(inputs: Props, label: string): Promise<dynamic.Ch
   } catch (err) {
     log(`${label}: can't read the VM yet (${describeCause(err)}); the plan is made at apply`);
     return [];
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -18,6 +18,13 @@ export interface ConnectOptions {
   dialer?: Dialer;
   /** Ask for server PINGs (CONNECT_SUPPORTS_FEATURE(PROGRAM_KEEPALIVE)); PINGs are always answered. */
   keepalive?: boolean;
+  /**
+   * Bound of dial + AUTH_LIST (+ AUTH_POLKIT) + CONNECT_OPEN together, in ms (default
+   * 10 000; 0 = none). On expiry connect() rejects with ConnectTimeoutError naming the phase.
+   */
+  connectTimeoutMs?: number;
+  /** How long close() waits for the CONNECT_CLOSE reply before destroying the socket, in ms (default 2000). */
+  closeTimeoutMs?: number;
   /** Default per-call timeout in ms (default: none). */
   callTimeoutMs?: number;
   /** Open read-only (VIR_CONNECT_RO). */

@@ -16,41 +16,63 @@ import * as Q from "./protocol/qemu-procedures";
 import * as R from "./protocol/remote-procedures";
 import { typedParamString, type DomainRef, type TypedParam } from "./protocol/types";
 import { RpcConnection, type CallOptions, type RpcStats } from "./rpc";
-import { dialerForUri } from "./transport/dialer";
+import { ConnectDeadline, DEFAULT_CONNECT_TIMEOUT_MS } from "./connect-deadline";
+import { dialerForUri, type Dialer } from "./transport/dialer";
 import { parseLibvirtUri } from "./transport/uri";
 
 export { DEFAULT_URI, formatVersion } from "./client-types";
+export { DEFAULT_CONNECT_TIMEOUT_MS } from "./connect-deadline";
 export type { ConnectOptions, DomainInfo, GuestVcpus, LibvirtClientEvents } from "./client-types";
 
-const CLOSE_CALL_TIMEOUT_MS = 2000;
+/** Default bound of the CONNECT_CLOSE wait in close(), in ms. */
+const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
+
+/** "qemu:///system (unix:/run/libvirt/libvirt-sock)": the URI and what its dialer reaches. */
+function targetOf(uri: string, dialer: Dialer): string {
+  return dialer.target === undefined ? uri : `${uri} (${dialer.target})`;
+}
 
 /** A connection to libvirtd speaking the native RPC protocol. */
 export class LibvirtClient {
   private readonly events: TypedEmitter<LibvirtClientEvents>;
   private closing: Promise<void> | undefined;
 
-  private constructor(private readonly rpc: RpcConnection, onListenerError?: (err: unknown) => void) {
-    this.events = new TypedEmitter<LibvirtClientEvents>(onListenerError);
+  private constructor(private readonly rpc: RpcConnection, private readonly opts: ConnectOptions) {
+    this.events = new TypedEmitter<LibvirtClientEvents>(opts.onListenerError);
     rpc.onMessage((h, payload) => this.dispatchEvent(h, payload));
     rpc.onClose((err) => this.events.emit("close", err));
   }
 
-  /** Dials, authenticates (AUTH_LIST → NONE | AUTH_POLKIT), then CONNECT_OPEN(name, flags). */
+  /**
+   * Dials, authenticates (AUTH_LIST → NONE | AUTH_POLKIT), then CONNECT_OPEN(name, flags),
+   * all within `connectTimeoutMs` (default {@link DEFAULT_CONNECT_TIMEOUT_MS}). Rejects with
+   * ConnectTimeoutError (the deadline passed) or ConnectError (a phase failed; the specific
+   * error is the cause), both naming the phase and the target; the stream is destroyed first.
+   */
   static async connect(opts: ConnectOptions = {}): Promise<LibvirtClient> {
     const uri = parseLibvirtUri(opts.uri ?? DEFAULT_URI);
     const dialer = opts.dialer ?? dialerForUri(uri.uri);
-    const { callTimeoutMs, onListenerError } = opts;
-    const rpc = new RpcConnection(await dialer.dial(), { callTimeoutMs, onListenerError });
-    const client = new LibvirtClient(rpc, onListenerError);
+    const deadline = new ConnectDeadline(opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, targetOf(uri.uri, dialer));
     try {
-      await client.authenticate();
-      await client.invoke(R.ConnectOpen, { name: uri.serverName, flags: opts.readOnly ? CONNECT_RO : 0 });
-      if (opts.keepalive) await client.connectSupportsFeature(DRV_FEATURE_PROGRAM_KEEPALIVE);
+      const rpc = new RpcConnection(await deadline.dial(dialer), { callTimeoutMs: opts.callTimeoutMs, onListenerError: opts.onListenerError });
+      const client = new LibvirtClient(rpc, opts);
+      await client.handshake(deadline, uri.serverName, opts).catch(async (err: unknown) => {
+        await rpc.destroy();
+        throw err;
+      });
+      return client;
     } catch (err) {
-      await rpc.close();
-      throw err;
+      throw deadline.wrap(err);
+    } finally {
+      deadline.clear();
     }
-    return client;
+  }
+
+  /** The auth and open phases of {@link connect}. */
+  private async handshake(deadline: ConnectDeadline, name: string, opts: ConnectOptions): Promise<void> {
+    await deadline.run("auth", this.authenticate());
+    await deadline.run("open", this.invoke(R.ConnectOpen, { name, flags: opts.readOnly ? CONNECT_RO : 0 }));
+    if (opts.keepalive) await deadline.run("open", this.connectSupportsFeature(DRV_FEATURE_PROGRAM_KEEPALIVE));
   }
 
   /** REMOTE_PROC_AUTH_LIST, then REMOTE_PROC_AUTH_POLKIT if that is what is offered. */
@@ -62,11 +84,16 @@ export class LibvirtClient {
     if (complete !== 1) throw new AuthFailedError("polkit authentication did not complete");
   }
 
-  /** CONNECT_CLOSE (best effort), then end the socket. Idempotent. */
+  /**
+   * CONNECT_CLOSE (best effort, at most `closeTimeoutMs`), then end the socket gracefully;
+   * a daemon that does not answer CONNECT_CLOSE in time gets its socket destroyed instead.
+   * Idempotent.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      if (!this.rpc.closed) await this.invoke(R.ConnectClose, undefined, { timeoutMs: CLOSE_CALL_TIMEOUT_MS }).catch(() => undefined);
-      await this.rpc.close();
+      const timeoutMs = this.opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+      const answered = !this.rpc.closed && (await this.invoke(R.ConnectClose, undefined, { timeoutMs }).then(() => true, () => false));
+      await (answered ? this.rpc.close() : this.rpc.destroy());
     })();
     return this.closing;
   }

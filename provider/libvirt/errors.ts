@@ -25,6 +25,8 @@ export type LibvirtClientErrorCode =
   | "TRANSPORT_UNSUPPORTED"
   | "INVALID_URI"
   | "DIAL_FAILED"
+  | "CONNECT_FAILED"
+  | "CONNECT_TIMEOUT"
   | "AUTH_UNSUPPORTED"
   | "AUTH_FAILED"
   | "INVALID_CPU_LIST";
@@ -164,6 +166,55 @@ export class InvalidUriError extends LibvirtClientError {
 /** Dialing the transport failed (socket missing, refused, permission denied). */
 export class DialError extends LibvirtClientError {
   readonly code = "DIAL_FAILED";
+}
+
+/**
+ * The phases of {@link LibvirtClient.connect}: `dial` (the Dialer's stream), `auth`
+ * (REMOTE_PROC_AUTH_LIST, and AUTH_POLKIT when offered), `open` (CONNECT_OPEN, and
+ * CONNECT_SUPPORTS_FEATURE when keepalive is asked for).
+ */
+export type ConnectPhase = "dial" | "auth" | "open";
+
+/**
+ * Connecting failed in `phase`: the daemon refused, answered an error or garbage, or the
+ * stream closed. `cause` is the specific error (DialError, AuthFailedError, LibvirtError,
+ * ConnectionClosedError, ProtocolError, …); the stream is already destroyed.
+ */
+export class ConnectError extends LibvirtClientError {
+  readonly code = "CONNECT_FAILED";
+
+  constructor(
+    /** The phase that failed. */
+    readonly phase: ConnectPhase,
+    /** The URI and the stream it was dialled over, e.g. "qemu:///system (unix:/run/libvirt/libvirt-sock)". */
+    readonly target: string,
+    /** Time from the start of connect() to the failure, in ms. */
+    readonly elapsedMs: number,
+    options: { cause: unknown },
+  ) {
+    super(`connecting to ${target} failed in ${phase} after ${elapsedMs} ms: ${(options.cause as Error)?.message ?? String(options.cause)}`, options);
+  }
+}
+
+/**
+ * The connect deadline passed: dial + auth + open did not finish within `timeoutMs`, and
+ * `phase` is the one the daemon never answered. The stream is already destroyed.
+ */
+export class ConnectTimeoutError extends LibvirtClientError {
+  readonly code = "CONNECT_TIMEOUT";
+
+  constructor(
+    /** The phase that was waiting when the deadline passed. */
+    readonly phase: ConnectPhase,
+    /** The URI and the stream it was dialled over. */
+    readonly target: string,
+    /** The deadline, in ms. */
+    readonly timeoutMs: number,
+    /** Time actually waited, in ms (≥ timeoutMs). */
+    readonly elapsedMs: number,
+  ) {
+    super(`connecting to ${target}: no answer in ${phase} within ${timeoutMs} ms (waited ${elapsedMs} ms); is the daemon hung?`);
+  }
 }
 
 /** The server only offers authentication schemes this client lacks (e.g. SASL). */

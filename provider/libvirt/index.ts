@@ -2,7 +2,7 @@
  * Public API of the pure-TypeScript libvirt RPC client (`provider/libvirt`). Imports
  * only node builtins. Layers: xdr/ → protocol/ → transport/ → rpc.ts → client.ts.
  */
-export { LibvirtClient, DEFAULT_URI, formatVersion } from "./client";
+export { LibvirtClient, DEFAULT_URI, DEFAULT_CONNECT_TIMEOUT_MS, formatVersion } from "./client";
 export type { ConnectOptions, DomainInfo, GuestVcpus, LibvirtClientEvents } from "./client";
 export type { DomainEvent, LifecycleEvent, DeviceEvent, AgentLifecycleEvent, MonitorEvent } from "./protocol/events";
 export type { DomainRef, TypedParam } from "./protocol/types";
@@ -28,6 +28,8 @@ export {
   TransportUnsupportedError,
   InvalidUriError,
   DialError,
+  ConnectError,
+  ConnectTimeoutError,
   AuthUnsupportedError,
   AuthFailedError,
   CpuListError,
@@ -42,4 +44,4 @@ export {
   isOperationInvalid,
   isUnsupported,
 } from "./errors";
-export type { LibvirtClientErrorCode, RemoteErrorFields, XdrErrorReason } from "./errors";
+export type { ConnectPhase, LibvirtClientErrorCode, RemoteErrorFields, XdrErrorReason } from "./errors";

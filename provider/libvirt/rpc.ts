@@ -159,6 +159,18 @@ export class RpcConnection {
     return this.closedPromise;
   }
 
+  /**
+   * Drops the stream at once, without the graceful end (for a peer that stopped answering);
+   * pending calls reject with ConnectionClosedError. Resolves once the stream has closed.
+   */
+  destroy(): Promise<void> {
+    const closed = this.stream.closed ? Promise.resolve() : new Promise<void>((resolve) => this.stream.once("close", () => resolve()));
+    this.finish("client");
+    this.stream.destroy();
+    this.closedPromise ??= closed;
+    return closed;
+  }
+
   /** Runs a listener; its exception goes to onListenerError, never into the read loop. */
   private callSafely(fn: () => void): void {
     try {

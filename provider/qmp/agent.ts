@@ -7,7 +7,7 @@ import { randomInt } from "node:crypto";
 import type { Duplex } from "node:stream";
 import { LineSplitter, classify, decodeLine, encodeCommand, encodeSyncDelimited } from "./codec";
 import { AgentError, AgentTimeoutError, GuestSetVcpusPartialError, QmpConnectionClosedError, QmpProtocolError } from "./errors";
-import { remaining } from "./deadline";
+import { dialWithin, remaining } from "./deadline";
 import { LineQueue } from "./line-queue";
 import { AgentReplies, parseReply, type GuestAgentInfo, type GuestLogicalProcessor } from "./messages";
 import type { QmpDialer } from "./transport";
@@ -138,15 +138,18 @@ export class SocketGuestAgent extends GuestAgentBase {
     socket.on("close", () => this.shutdown(undefined));
   }
 
-  /** Dials and resynchronises; rejects with {@link AgentTimeoutError} (phase "sync") after `totalTimeoutMs`. */
+  /** Dials and resynchronises, both within `totalTimeoutMs`: rejects with {@link QmpDialError} (the dial) or
+   * {@link AgentTimeoutError} (phase "sync") once it passes, the socket destroyed before the promise rejects. */
   static async connect(dialer: QmpDialer, opts: SocketGuestAgentOptions = {}): Promise<SocketGuestAgent> {
     const full = { syncTimeoutMs: 500, totalTimeoutMs: 30_000, defaultTimeoutMs: 30_000, ...dropUndefined(opts) };
-    const agent = new SocketGuestAgent(await dialer.dial(), full);
+    const deadline = Date.now() + full.totalTimeoutMs;
+    const agent = new SocketGuestAgent(await dialWithin(dialer, full.totalTimeoutMs), full);
     try {
-      await agent.serialize(() => agent.sync(Date.now() + full.totalTimeoutMs, full.totalTimeoutMs));
+      await agent.serialize(() => agent.sync(deadline, full.totalTimeoutMs));
       return agent;
     } catch (err) {
       agent.socket.destroy();
+      await agent.closedPromise;
       throw err;
     }
   }

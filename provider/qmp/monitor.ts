@@ -8,7 +8,16 @@ import { LineSplitter, classify, decodeLine, encodeCommand, type Classified } fr
 import { QmpConnectionClosedError, QmpError, QmpProtocolError, QmpTimeoutError } from "./errors";
 import { EventHub, type EventListener, type EventMark, type EventPredicate } from "./events";
 import type { QmpEvent, QmpGreeting } from "./messages";
+import { dialWithin, remaining } from "./deadline";
 import type { QmpDialer } from "./transport";
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** What arrived instead of a greeting, as a protocol error of the "greeting" phase. */
+function unreadableGreeting(err: unknown): QmpProtocolError {
+  const line = err instanceof QmpProtocolError ? err.line : undefined;
+  return new QmpProtocolError("not a QMP greeting", { command: "greeting", ...(line === undefined ? {} : { line }), cause: err });
+}
 
 /** Per-call options. */
 export interface ExecuteOptions {
@@ -36,7 +45,11 @@ export interface Monitor {
 
 /** Options of {@link SocketMonitor.connect}. */
 export interface SocketMonitorOptions {
-  /** Greeting + `qmp_capabilities` must finish within this (default 10 000 ms). */
+  /** Dial + greeting + `qmp_capabilities` must finish within this, together (default 10 000 ms). On expiry connect()
+   * rejects with {@link QmpDialError} (cause: a {@link QmpTimeoutError} "connect") or {@link QmpTimeoutError} naming
+   * the phase ("greeting", "qmp_capabilities"), and the socket is destroyed. */
+  connectTimeoutMs?: number;
+  /** Older name of {@link connectTimeoutMs} (used when that is not given). */
   handshakeTimeoutMs?: number;
   /** Per-call timeout when `execute` is given none (default 30 000 ms). */
   defaultTimeoutMs?: number;
@@ -81,15 +94,18 @@ export class SocketMonitor implements Monitor {
     socket.on("close", () => this.shutdown(new QmpConnectionClosedError(undefined)));
   }
 
-  /** Dials, reads the greeting and negotiates capabilities (`qmp_capabilities`, no optional capability enabled). */
+  /** Dials, reads the greeting and negotiates capabilities (`qmp_capabilities`, no optional capability enabled), all
+   * within `connectTimeoutMs`; on any failure the socket is destroyed before the promise rejects. */
   static async connect(dialer: QmpDialer, opts: SocketMonitorOptions = {}): Promise<SocketMonitor> {
-    const socket = await dialer.dial();
+    const timeoutMs = opts.connectTimeoutMs ?? opts.handshakeTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    const socket = await dialWithin(dialer, timeoutMs);
     const monitor = new SocketMonitor(socket, opts);
     try {
-      await monitor.handshake(opts.handshakeTimeoutMs ?? 10_000);
+      await monitor.handshake(deadline);
       return monitor;
     } catch (err) {
-      monitor.socket.destroy();
+      await monitor.destroy();
       throw err;
     }
   }
@@ -140,10 +156,15 @@ export class SocketMonitor implements Monitor {
 
   // ---------------------------------------------------------------------------------------------- handshake
 
-  private async handshake(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    this.greetingSeen = await this.readGreeting(timeoutMs);
-    await this.execute("qmp_capabilities", undefined, { timeoutMs: Math.max(1, deadline - Date.now()) });
+  private async handshake(deadline: number): Promise<void> {
+    this.greetingSeen = await this.readGreeting(remaining(deadline));
+    await this.execute("qmp_capabilities", undefined, { timeoutMs: Math.max(1, remaining(deadline)) });
+  }
+
+  /** Drops the socket at once (a peer that stopped answering gets no graceful end); resolves once it is closed. */
+  private async destroy(): Promise<void> {
+    this.socket.destroy();
+    await this.closedPromise;
   }
 
   private readGreeting(timeoutMs: number): Promise<QmpGreeting> {
@@ -168,7 +189,7 @@ export class SocketMonitor implements Monitor {
         this.dispatch(classify(decodeLine(line), "qmp"));
       }
     } catch (err) {
-      this.fail(err instanceof QmpProtocolError ? err : new QmpProtocolError("cannot read", { cause: err }));
+      this.fail(this.greetingWaiter ? unreadableGreeting(err) : err instanceof QmpProtocolError ? err : new QmpProtocolError("cannot read", { cause: err }));
     }
   }
 

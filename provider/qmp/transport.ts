@@ -10,7 +10,9 @@ import { QmpDialError } from "./errors";
 /** Opens one connection. QEMU's QMP socket (`-qmp unix:…,server=on`) and the agent's chardev socket serve one
  * client at a time: a second concurrent connection is accepted by the kernel but never greeted or answered. */
 export interface QmpDialer {
-  dial(): Promise<Duplex>;
+  /** Connects; once `signal` aborts (the caller's connect deadline passed) the socket is destroyed and the dial
+   * rejects with {@link QmpDialError}. */
+  dial(signal?: AbortSignal): Promise<Duplex>;
   /** Human-readable target for error messages ("unix:/run/qmp.sock", "tcp:host:4444"). */
   readonly target: string;
 }
@@ -26,29 +28,36 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Dials a unix-domain socket, e.g. `-qmp unix:/path,server=on,wait=off` or `-chardev socket,path=…,server=on`. */
 export function unixDialer(path: string, opts: DialOptions = {}): QmpDialer {
   const target = `unix:${path}`;
-  return { target, dial: () => connect(target, { path }, opts) };
+  return { target, dial: (signal) => connect(target, { path }, opts, signal) };
 }
 
 /** Dials a TCP socket, e.g. `-qmp tcp:127.0.0.1:4444,server=on,wait=off`. QMP over TCP is unauthenticated. */
 export function tcpDialer(host: string, port: number, opts: DialOptions = {}): QmpDialer {
   const target = `tcp:${host}:${port}`;
-  return { target, dial: () => connect(target, { host, port }, opts) };
+  return { target, dial: (signal) => connect(target, { host, port }, opts, signal) };
 }
 
-function connect(target: string, where: net.NetConnectOpts, opts: DialOptions): Promise<Duplex> {
+function connect(target: string, where: net.NetConnectOpts, opts: DialOptions, signal?: AbortSignal): Promise<Duplex> {
   const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  if (signal?.aborted) return Promise.reject(new QmpDialError(target, { cause: signal.reason }));
   return new Promise<Duplex>((resolve, reject) => {
     const socket = net.createConnection(where);
     const timer = setTimeout(() => fail(new Error(`connect timed out after ${timeoutMs} ms`)), timeoutMs);
-    function fail(cause: unknown): void {
+    const onAbort = (): void => fail(signal?.reason ?? new Error("connect aborted"));
+    function settle(): void {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      socket.off("error", fail);
+    }
+    function fail(cause: unknown): void {
+      settle();
       socket.destroy();
       reject(new QmpDialError(target, { cause }));
     }
+    signal?.addEventListener("abort", onAbort, { once: true });
     socket.once("error", fail);
     socket.once("connect", () => {
-      clearTimeout(timer);
-      socket.off("error", fail);
+      settle();
       socket.setNoDelay(true);
       resolve(socket);
     });

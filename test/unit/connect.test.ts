@@ -1,7 +1,9 @@
 /** The connection composition root: which hypervisor an input opens, and the resource id it gets. */
-import { openHypervisor, resourceId, withHypervisor, type ConnectionSpec } from "../../provider/connect";
+import { QmpHypervisor } from "../../provider/backend/qmp/hypervisor";
+import { openHypervisor, readWithin, resourceId, withHypervisor, type ConnectionSpec } from "../../provider/connect";
 import { ProviderError } from "../../provider/errors";
 import { startFakeQemu } from "./backend/qmp/fake-qemu";
+import { EARLY_MS, MARGIN_MS } from "../fakes/raw-peer";
 
 const UUID = "4f1c8a3e-0000-4000-8000-000000000001";
 
@@ -14,6 +16,34 @@ describe("resourceId", () => {
   };
   test.each(Object.entries(cases))("%s", (_name, c) => {
     expect(resourceId(c.spec, c.uuid)).toBe(c.id);
+  });
+});
+
+describe("readWithin (the preview's bounded read)", () => {
+  test("a VM that does not answer in time: undefined, and the connection is closed then, not at the call timeout", async () => {
+    const { server } = await startFakeQemu(4, 2);
+    server.handle("query-status", () => ({ none: true }));
+    const closing = jest.spyOn(QmpHypervisor.prototype, "close");
+    try {
+      const started = Date.now();
+      expect(await readWithin({ qmp: { socket: server.path }, guestAgent: "off" }, 200)).toBeUndefined();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(200 - EARLY_MS);
+      expect(closing).toHaveBeenCalled();
+      await closing.mock.results[0]!.value;
+      expect(Date.now() - started).toBeLessThanOrEqual(200 + MARGIN_MS);
+    } finally {
+      closing.mockRestore();
+      await server.close();
+    }
+  });
+
+  test("a VM that answers: its live state", async () => {
+    const { server } = await startFakeQemu(4, 2);
+    try {
+      expect(await readWithin({ qmp: { socket: server.path }, guestAgent: "off" }, 5000)).toMatchObject({ backend: "qmp", running: { vcpus: 2 } });
+    } finally {
+      await server.close();
+    }
   });
 });
 

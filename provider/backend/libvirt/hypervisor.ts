@@ -6,6 +6,8 @@
  */
 import {
   AFFECT_LIVE,
+  ConnectError,
+  ConnectTimeoutError,
   EVENT_ID_LIFECYCLE,
   EVENT_STOPPED,
   LibvirtClient,
@@ -40,6 +42,8 @@ export interface LibvirtTarget {
   readonly useAgent: boolean;
   /** Test seam: dial something else than the URI's socket. */
   readonly dialer?: Dialer;
+  /** Bound of dial + auth + open in ms (default 5 000). */
+  readonly connectTimeoutMs?: number;
 }
 
 /**
@@ -47,6 +51,20 @@ export interface LibvirtTarget {
  * hanging `pulumi up` (the longest legitimate call, an unplug, waits 5 s inside libvirt).
  */
 const CALL_TIMEOUT_MS = 120_000;
+
+/**
+ * Bound of dial + AUTH_LIST (+ polkit) + CONNECT_OPEN. A local libvirtd opens in under 10 ms
+ * and polkit answers in well under a second, so 5 s only ever fires on a daemon that
+ * accepts and never answers; it also keeps a preview's connect inside PREVIEW_READ_MS.
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** What failed while connecting, in words: the phase and, for a failure, its cause. */
+function connectFailure(err: unknown): string {
+  if (err instanceof ConnectTimeoutError) return `no answer in ${err.phase} within ${err.timeoutMs} ms (${err.target})`;
+  if (err instanceof ConnectError) return `${err.phase} failed: ${(err.cause as Error).message}`;
+  return (err as Error).message;
+}
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
@@ -71,12 +89,15 @@ export class LibvirtHypervisor implements Hypervisor {
     private readonly ownsClient: boolean,
   ) {}
 
-  /** Connects to libvirt; CONNECTION_FAILED with the URI when it can't. */
-  static async connect(uri: string, dialer?: Dialer): Promise<LibvirtClient> {
+  /**
+   * Connects to libvirt within `connectTimeoutMs` (dial + auth + open together); CONNECTION_FAILED
+   * naming the URI and the phase that failed or hung when it can't, the client's error as cause.
+   */
+  static async connect(uri: string, dialer?: Dialer, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<LibvirtClient> {
     try {
-      return await LibvirtClient.connect({ uri, callTimeoutMs: CALL_TIMEOUT_MS, ...(dialer ? { dialer } : {}) });
+      return await LibvirtClient.connect({ uri, connectTimeoutMs, callTimeoutMs: CALL_TIMEOUT_MS, ...(dialer ? { dialer } : {}) });
     } catch (err) {
-      throw new ProviderError("CONNECTION_FAILED", `can't connect to libvirt at ${uri}: ${(err as Error).message}`, { cause: err });
+      throw new ProviderError("CONNECTION_FAILED", `can't connect to libvirt at ${uri}: ${connectFailure(err)}`, { cause: err });
     }
   }
 
@@ -108,7 +129,7 @@ export class LibvirtHypervisor implements Hypervisor {
 
   /** Connects and looks the domain up; the hypervisor owns (and closes) the connection. */
   static async open(target: LibvirtTarget): Promise<LibvirtHypervisor> {
-    const client = await LibvirtHypervisor.connect(target.uri, target.dialer);
+    const client = await LibvirtHypervisor.connect(target.uri, target.dialer, target.connectTimeoutMs);
     try {
       return await LibvirtHypervisor.forDomain(client, target.domain, target.useAgent, true);
     } catch (err) {

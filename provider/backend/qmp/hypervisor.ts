@@ -9,6 +9,8 @@ import { LOCAL_LEASE, type GuestPort, type Hypervisor, type Lease, type ReadOpti
 import { ProviderError } from "../../errors";
 import type { HotAddStep, UnplugStep } from "../../plan";
 import {
+  QmpBaseError,
+  QmpDialError,
   SocketGuestAgent,
   SocketMonitor,
   anyOf,
@@ -33,6 +35,19 @@ import { readQmp, type QmpAgentRead } from "./read";
 /** How long a read waits for a silent agent before calling it unavailable. */
 const AGENT_PROBE_MS = 1500;
 
+/**
+ * Bound of dial + greeting + `qmp_capabilities`. QEMU greets at once; the only monitor that
+ * never does is one already serving another client (QMP serves one at a time), and 5 s keeps
+ * that case inside a preview's PREVIEW_READ_MS.
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** The phase of the QMP handshake an error came from, in words ("greeting: …"). */
+function connectFailure(err: unknown): string {
+  const phase = err instanceof QmpDialError ? "dial" : err instanceof QmpBaseError && "command" in err ? err.command : undefined;
+  return phase === undefined ? (err as Error).message : `${phase} failed: ${(err as Error).message}`;
+}
+
 function dialerFor(c: QmpConnection): QmpDialer {
   if (c.socket) return unixDialer(c.socket);
   return tcpDialer(c.host!, c.port!);
@@ -50,13 +65,16 @@ export class QmpHypervisor implements Hypervisor {
     private readonly useAgent: boolean,
   ) {}
 
-  /** Connects to QMP; CONNECTION_FAILED naming the endpoint when it can't. */
-  static async open(conn: QmpConnection, useAgent: boolean): Promise<QmpHypervisor> {
+  /**
+   * Connects to QMP within `connectTimeoutMs` (dial + greeting + `qmp_capabilities` together);
+   * CONNECTION_FAILED naming the endpoint and the phase when it can't, the QMP error as cause.
+   */
+  static async open(conn: QmpConnection, useAgent: boolean, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<QmpHypervisor> {
     const dialer = dialerFor(conn);
     try {
-      return new QmpHypervisor(await SocketMonitor.connect(dialer), conn, useAgent);
+      return new QmpHypervisor(await SocketMonitor.connect(dialer, { connectTimeoutMs }), conn, useAgent);
     } catch (err) {
-      throw new ProviderError("CONNECTION_FAILED", `can't open QMP at ${dialer.target}: ${(err as Error).message}`, { cause: err });
+      throw new ProviderError("CONNECTION_FAILED", `can't open QMP at ${dialer.target}: ${connectFailure(err)}`, { cause: err });
     }
   }
 

@@ -10,8 +10,13 @@ import { parseLibvirtUri, unixSocketPath } from "./uri";
 
 /** Produces a connected duplex stream to a libvirt daemon (go-libvirt's socket.Dialer). */
 export interface Dialer {
-  /** Opens a new connection; rejects with DialError (or another typed error). */
-  dial(): Promise<Duplex>;
+  /**
+   * Opens a new connection; rejects with DialError (or another typed error). Once `signal`
+   * aborts (the connect deadline passed), stop and destroy whatever was opened.
+   */
+  dial(signal?: AbortSignal): Promise<Duplex>;
+  /** What is dialled, for error messages, e.g. "unix:/run/libvirt/libvirt-sock". */
+  readonly target?: string;
 }
 
 /** Options of {@link UnixDialer}. */
@@ -24,22 +29,38 @@ export interface UnixDialerOptions {
 export class UnixDialer implements Dialer {
   constructor(readonly path: string, private readonly opts: UnixDialerOptions = {}) {}
 
-  /** Connects; resolves once the socket is connected. */
-  dial(): Promise<Duplex> {
+  /** "unix:<path>". */
+  get target(): string {
+    return `unix:${this.path}`;
+  }
+
+  /** Connects; resolves once the socket is connected. The socket is destroyed on every failure. */
+  dial(signal?: AbortSignal): Promise<Duplex> {
+    const gaveUp = (): DialError => new DialError(`gave up connecting to ${this.path}: the connect deadline passed`);
+    if (signal?.aborted) return Promise.reject(gaveUp());
     return new Promise((resolve, reject) => {
       const sock = net.createConnection({ path: this.path });
-      const timer = this.opts.timeoutMs === undefined ? undefined : setTimeout(() => {
+      const fail = (err: DialError): void => {
+        settle();
         sock.destroy();
-        reject(new DialError(`timed out after ${this.opts.timeoutMs} ms connecting to ${this.path}`));
+        reject(err);
+      };
+      const onAbort = (): void => fail(gaveUp());
+      const timer = this.opts.timeoutMs === undefined ? undefined : setTimeout(() => {
+        fail(new DialError(`timed out after ${this.opts.timeoutMs} ms connecting to ${this.path}`));
       }, this.opts.timeoutMs);
-      sock.once("connect", () => {
+      const settle = (): void => {
         clearTimeout(timer);
-        sock.removeAllListeners("error");
+        signal?.removeEventListener("abort", onAbort);
+        sock.removeAllListeners("error").removeAllListeners("connect");
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      sock.once("connect", () => {
+        settle();
         resolve(sock);
       });
       sock.once("error", (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(new DialError(`cannot connect to libvirt socket ${this.path} (${err.code ?? err.message}); is libvirtd running?`, { cause: err }));
+        fail(new DialError(`cannot connect to libvirt socket ${this.path} (${err.code ?? err.message}); is libvirtd running?`, { cause: err }));
       });
     });
   }

@@ -84,30 +84,36 @@ describe("LibvirtClient.connect", () => {
     expect(procsSeen()).toEqual([P.AUTH_LIST, P.AUTH_POLKIT, P.CONNECT_OPEN]);
   });
 
-  test("POLKIT incomplete → AuthFailedError and the socket is closed", async () => {
+  test("POLKIT incomplete → ConnectError(auth) with the AuthFailedError as cause; the socket is closed", async () => {
     fake.handleRemote(P.AUTH_LIST, authList(AuthType.POLKIT));
     fake.handleRemote(P.AUTH_POLKIT, () => ok((w) => void w.writeI32(0)));
-    await expect(connect()).rejects.toBeInstanceOf(AuthFailedError);
+    const err = await connect().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "CONNECT_FAILED", phase: "auth" });
+    expect((err as Error).cause).toBeInstanceOf(AuthFailedError);
     await fake.waitFor(() => fake.last.closed);
   });
 
-  test("POLKIT refused by the daemon keeps the LibvirtError", async () => {
+  test("POLKIT refused by the daemon keeps the LibvirtError as cause", async () => {
     fake.handleRemote(P.AUTH_LIST, authList(AuthType.POLKIT));
     fake.handleRemote(P.AUTH_POLKIT, () => fail({ code: 1, domain: 47, message: "Unable to get system bus connection" }));
-    await expect(connect()).rejects.toMatchObject({ code: "LIBVIRT_ERROR", errorCode: 1, domain: 47 });
+    const err = await connect().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "CONNECT_FAILED", phase: "auth", cause: { code: "LIBVIRT_ERROR", errorCode: 1, domain: 47 } });
   });
 
-  test("SASL only → AuthUnsupportedError", async () => {
+  test("SASL only → ConnectError(auth) with the AuthUnsupportedError as cause", async () => {
     fake.handleRemote(P.AUTH_LIST, authList(AuthType.SASL));
     const err = await connect().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AuthUnsupportedError);
-    expect(err).toMatchObject({ code: "AUTH_UNSUPPORTED", offered: [AuthType.SASL] });
+    expect(err).toMatchObject({ code: "CONNECT_FAILED", phase: "auth" });
+    expect((err as Error).cause).toBeInstanceOf(AuthUnsupportedError);
+    expect((err as Error).cause).toMatchObject({ code: "AUTH_UNSUPPORTED", offered: [AuthType.SASL] });
     expect(procsSeen()).toEqual([P.AUTH_LIST]);
   });
 
-  test("CONNECT_OPEN error propagates", async () => {
+  test("CONNECT_OPEN error → ConnectError(open) with the LibvirtError as cause", async () => {
     fake.handleRemote(P.CONNECT_OPEN, () => fail({ code: 38, domain: 7, message: "no connection driver available" }));
-    await expect(connect()).rejects.toBeInstanceOf(LibvirtError);
+    const err = await connect().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "CONNECT_FAILED", phase: "open", message: expect.stringContaining("no connection driver available") });
+    expect((err as Error).cause).toBeInstanceOf(LibvirtError);
   });
 
   test("a custom dialer bypasses URI transport checks (the ssh/tls seam)", async () => {

@@ -13,6 +13,7 @@ import * as Q from "../../../../provider/libvirt/protocol/qemu-procedures";
 import * as R from "../../../../provider/libvirt/protocol/remote-procedures";
 import { LibvirtHypervisor } from "../../../../provider/backend/libvirt";
 import { fail } from "../../../fakes/libvirtd";
+import { RawPeer, expectFault, silent } from "../../../fakes/raw-peer";
 import { Q35_DEFINITION } from "./fake-domain";
 import { TEST_URI, deadlineIn, libvirtHarness } from "./harness";
 import { asLibvirtWrites } from "./domain-xml-view";
@@ -32,13 +33,26 @@ describe("LibvirtHypervisor.open", () => {
     await h.fake.waitFor(() => h.fake.last.closed);
   });
 
-  test("connection refused → CONNECTION_FAILED naming the URI, DialError as cause", async () => {
+  test("connection refused → CONNECTION_FAILED naming the URI, ConnectError(dial) ← DialError as causes", async () => {
     // connect(2) to a path that is not a listening socket answers ECONNREFUSED.
     const path = join(h.fake.socketPath, "..", "not-a-socket");
     writeFileSync(path, "");
     const err = await LibvirtHypervisor.open({ uri: TEST_URI, domain: "fixture-xml", useAgent: true, dialer: new UnixDialer(path) }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "CONNECTION_FAILED", message: expect.stringContaining(TEST_URI) });
-    expect((err as Error).cause).toMatchObject({ code: "DIAL_FAILED", message: expect.stringContaining("ECONNREFUSED") });
+    expect((err as Error).cause).toMatchObject({ code: "CONNECT_FAILED", phase: "dial", cause: { code: "DIAL_FAILED", message: expect.stringContaining("ECONNREFUSED") } });
+  });
+
+  test("a daemon that accepts and never answers: CONNECTION_FAILED naming the URI and the auth phase, within the deadline, socket closed", async () => {
+    const peer = await RawPeer.start(silent);
+    try {
+      const target = { uri: TEST_URI, domain: "fixture-xml", useAgent: true, dialer: new UnixDialer(peer.path), connectTimeoutMs: 200 };
+      const error = await expectFault(() => LibvirtHypervisor.open(target), () => peer.waitClosed(), { deadlineMs: 200, timesOut: true });
+      expect(error).toMatchObject({ code: "CONNECTION_FAILED", message: expect.stringContaining(`can't connect to libvirt at ${TEST_URI}: no answer in auth within 200 ms`) });
+      expect((error as Error).message).toContain(peer.path);
+      expect((error as Error).cause).toMatchObject({ code: "CONNECT_TIMEOUT", phase: "auth" });
+    } finally {
+      await peer.stop();
+    }
   });
 
   test("looks the domain up and reads both versions once", async () => {

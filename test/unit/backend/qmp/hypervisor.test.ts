@@ -6,6 +6,7 @@ import { QmpHypervisor } from "../../../../provider/backend/qmp/hypervisor";
 import { ProviderError } from "../../../../provider/errors";
 import { QmpError } from "../../../../provider/qmp";
 import type { FakeQmpServer } from "../../../fakes/qmp-server";
+import { RawPeer, expectFault, silent } from "../../../fakes/raw-peer";
 import { startFakeQemu, type FakeQemuVm } from "./fake-qemu";
 
 let server: FakeQmpServer;
@@ -98,6 +99,17 @@ describe("QmpHypervisor errors are typed, with the QMP error as cause", () => {
       expect(err.message).toContain("none.sock");
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a monitor that accepts and never greets: CONNECTION_FAILED naming the socket and the greeting phase, within the deadline, socket closed", async () => {
+    const peer = await RawPeer.start(silent);
+    try {
+      const error = await expectFault(() => QmpHypervisor.open({ socket: peer.path }, false, 200), () => peer.waitClosed(), { deadlineMs: 200, timesOut: true });
+      expect(error).toMatchObject({ code: "CONNECTION_FAILED", message: expect.stringContaining(`can't open QMP at unix:${peer.path}: greeting failed`) });
+      expect((error as Error).cause).toMatchObject({ code: "QMP_TIMEOUT", command: "greeting" });
+    } finally {
+      await peer.stop();
     }
   });
 
