@@ -4,7 +4,9 @@
  * (adoption) and update. Holding the VM in this process (apply/vm-lock.ts) makes a second
  * operation on it wait and then plan from a fresh read; the lease keeps other processes out.
  */
-import { execute, newOwnerId, vmKey, withVmLock, type ExecuteResult, type Hypervisor, type Lease, type Logger, type VmHold } from "./apply";
+import {
+  execute, markUnconfirmed, newOwnerId, vmKey, withVmLock, type ExecuteResult, type Hypervisor, type Lease, type Logger, type Unconfirmed, type VmHold,
+} from "./apply";
 import { ProviderError, type LeaseHolder } from "./errors";
 import { describeStep, plan, planBoundMs, readBoundSeconds, refusalMessage, type Plan } from "./plan";
 import type { LiveState, VmCpuInputs } from "./spec";
@@ -24,6 +26,8 @@ interface Ctx {
   readonly desired: VmCpuInputs;
   readonly label: string;
   readonly log: Logger;
+  /** Unplugs of earlier applies QEMU never confirmed (from the stored outputs). */
+  readonly known: Unconfirmed;
 }
 
 /** A read and the plan made from it. */
@@ -43,12 +47,12 @@ async function readWithAgent(hv: Hypervisor, desired: VmCpuInputs, guest: boolea
  * (its steps read the guest themselves), so the first read skips the guest round trip; only
  * when the count already matches is the guest asked, to find CPUs offline inside it.
  */
-async function readForPlan(hv: Hypervisor, desired: VmCpuInputs): Promise<Planned> {
-  const quick = await readWithAgent(hv, desired, false);
+async function readForPlan({ hv, desired, known }: Ctx): Promise<Planned> {
+  const quick = markUnconfirmed(await readWithAgent(hv, desired, false), known);
   const p = plan(quick, desired);
   const countChanges = p.steps.some((s) => s.kind === "hotAdd" || s.kind === "unplug" || s.kind === "restart");
   if (countChanges || desired.guestAgent === "off" || quick.agent !== "connected") return { live: quick, plan: p };
-  const full = await hv.read();
+  const full = markUnconfirmed(await hv.read(), known);
   return { live: full, plan: plan(full, desired) };
 }
 
@@ -68,12 +72,13 @@ function refuseOrBlock(p: Plan, label: string): void {
 }
 
 /** Executes a checked plan and logs what the final read disagrees on. */
-async function run({ hv, desired, label, log }: Ctx, read: Planned): Promise<ConvergeResult> {
+async function run({ hv, desired, label, log, known }: Ctx, read: Planned): Promise<ConvergeResult> {
   const p = read.plan;
   if (p.steps.length) log(`${label}: plan: ${p.steps.map(describeStep).join("; ")}`);
   const early = agentWarnings(read.live, desired, p);
   for (const w of early) log(`${label}: warning: ${w}`);
-  const result = await execute(hv, p.steps, { timeouts: desired.timeouts, guestAgent: desired.guestAgent, label, log });
+  const executed = await execute(hv, p.steps, { timeouts: desired.timeouts, guestAgent: desired.guestAgent, label, log });
+  const result = { ...executed, live: markUnconfirmed(executed.live, known) };
   for (const w of result.live.disagreements) log(`${label}: warning: ${w}`);
   return { ...result, warnings: [...early, ...result.warnings], plan: p, before: read.live };
 }
@@ -81,7 +86,7 @@ async function run({ hv, desired, label, log }: Ctx, read: Planned): Promise<Con
 /** Under the lease: plans again from a fresh read when other processes could have changed the VM, then runs. */
 async function runLeased(ctx: Ctx, lease: Lease, hold: VmHold, first: Planned): Promise<ConvergeResult> {
   if (!lease.crossProcess) return run(ctx, first);
-  const read = await readForPlan(ctx.hv, ctx.desired);
+  const read = await readForPlan(ctx);
   refuseOrBlock(read.plan, ctx.label);
   const bound = planBoundMs(read.plan.steps, ctx.desired.timeouts);
   if (bound > planBoundMs(first.plan.steps, ctx.desired.timeouts)) await lease.renew(hold.extendTo(Date.now() + bound));
@@ -89,11 +94,18 @@ async function runLeased(ctx: Ctx, lease: Lease, hold: VmHold, first: Planned): 
 }
 
 /** Brings the VM behind `hv` to `desired`; throws before any change when the plan is refused or blocked, or the VM is busy. */
-export async function converge(hv: Hypervisor, desired: VmCpuInputs, label: string, log: Logger, operation: ConvergeOperation = "update"): Promise<ConvergeResult> {
+export async function converge(
+  hv: Hypervisor,
+  desired: VmCpuInputs,
+  label: string,
+  log: Logger,
+  operation: ConvergeOperation = "update",
+  known: Unconfirmed = { instance: undefined, vcpuIds: [] },
+): Promise<ConvergeResult> {
   const who: LeaseHolder = { owner: newOwnerId(), operation, resource: label, expires: Date.now() + readBoundSeconds(desired.timeouts) * 1000 };
-  const ctx: Ctx = { hv, desired, label, log };
+  const ctx: Ctx = { hv, desired, label, log, known };
   return withVmLock(vmKey(desired), who, log, async (hold) => {
-    const first = await readForPlan(hv, desired);
+    const first = await readForPlan(ctx);
     refuseOrBlock(first.plan, label);
     if (!first.plan.steps.length) return run(ctx, first);
     const expires = hold.extendTo(Date.now() + planBoundMs(first.plan.steps, desired.timeouts));

@@ -6,6 +6,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { connectionFromId, readWithin, withHypervisor, resourceId } from "./connect";
+import { markUnconfirmed, unconfirmedOf, type Unconfirmed } from "./apply";
 import { converge } from "./converge";
 import { ApplyError, ProviderError, describeCause, hasCode } from "./errors";
 import { decide, describeStep, plan, refusalMessage } from "./plan";
@@ -46,12 +47,12 @@ function partial(err: ApplyError & { live: LiveState }, id: string, desired: VmC
   throw failure;
 }
 
-async function apply(props: Props, id: string | undefined): Promise<{ id: string; outs: VmCpuOutputs }> {
+async function apply(props: Props, id: string | undefined, known?: Unconfirmed): Promise<{ id: string; outs: VmCpuOutputs }> {
   const desired = parseInputs(props);
   const name = nameOf(props);
   return withHypervisor(desired, async (hv) => {
     try {
-      const { live, warnings } = await converge(hv, desired, labelOf(props), log, id === undefined ? "create" : "update");
+      const { live, warnings } = await converge(hv, desired, labelOf(props), log, id === undefined ? "create" : "update", known);
       return { id: id ?? resourceId(desired, live.uuid), outs: toOutputs(live, desired, name, warnings) };
     } catch (err) {
       if (err instanceof ApplyError && err.live) partial(err as ApplyError & { live: LiveState }, id ?? resourceId(desired, err.live.uuid), desired, name);
@@ -143,8 +144,9 @@ export const provider: dynamic.ResourceProvider = {
     return apply(inputs, undefined);
   },
 
-  async update(id: string, _olds: Props, news: Props): Promise<dynamic.UpdateResult> {
-    const { outs } = await apply(news, id);
+  async update(id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
+    const stored = VmCpuOutputs.safeParse(olds);
+    const { outs } = await apply(news, id, stored.success ? unconfirmedOf(stored.data) : undefined);
     return { outs };
   },
 
@@ -155,7 +157,8 @@ export const provider: dynamic.ResourceProvider = {
       const stored = parsed.data;
       const settings = parseInputs(inputsFromOutputs(stored));
       return await withHypervisor(settings, async (hv) => {
-        const outs = toOutputs(await hv.read(), settings, stored.__label);
+        // A refresh keeps what earlier applies learned of this QEMU process (unplugs it never confirmed).
+        const outs = toOutputs(markUnconfirmed(await hv.read(), unconfirmedOf(stored)), settings, stored.__label);
         return { id, props: { ...outs, declared: stored.declared }, inputs: inputsFromOutputs(outs) };
       });
     } catch (err) {

@@ -82,6 +82,8 @@ export interface VcpuSlot {
   libvirtEnabled?: boolean;
   /** Id of the hot-pluggable entity this vCPU belongs to (a core on pseries; itself on x86). */
   entity: number;
+  /** An unplug QEMU never confirmed left this slot free: no vCPU is hot-added into this QEMU until it restarts. */
+  unplugUnconfirmed?: boolean;
 }
 
 /** The persistent definition's CPU fields (what the next start runs). */

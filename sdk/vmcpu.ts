@@ -56,6 +56,7 @@ export const VM_CPU_TYPE = "pulumi-nodejs:dynamic/qemu:VmCpu";
 const OUTPUTS = [
   "declared", "domainName", "domainUuid", "state", "arch", "configVcpus", "liveVcpus", "guestOnlineVcpus", "config",
   "vcpuSlots", "restartPending", "restartPendingFields", "libvirtStale", "warnings", "agent", "libvirtVersion", "qemuVersion",
+  "qemuInstance",
 ] as const;
 
 /** The CPU spec of one running QEMU/KVM VM, changed live. */
@@ -129,6 +130,8 @@ export class VmCpu extends pulumi.dynamic.Resource {
   declare public readonly libvirtVersion: pulumi.Output<string | undefined>;
   /** QEMU version. */
   declare public readonly qemuVersion: pulumi.Output<string | undefined>;
+  /** Which QEMU process was read (libvirt domain id, or the boot vCPU's thread id); changes when QEMU restarts. */
+  declare public readonly qemuInstance: pulumi.Output<string | undefined>;
 
   /**
    * Declares the CPU spec of one VM. Creating it adopts the existing VM and converges it (nothing is

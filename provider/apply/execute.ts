@@ -7,6 +7,7 @@ import { ApplyError, ProviderError, describeCause } from "../errors";
 import { describeStep, type Step } from "../plan";
 import type { GuestAgentMode, LiveState, Timeouts } from "../spec";
 import { offlineInGuest, onlineInGuest } from "./guest";
+import { markUnconfirmed } from "./unconfirmed";
 import type { Hypervisor, Logger } from "./ports";
 
 /** Settings the executor needs from the checked inputs. */
@@ -25,14 +26,16 @@ export interface StepTiming {
   readonly phases?: Readonly<Record<string, number>>;
 }
 
-/** What a step reports besides success: a false agent wait, or timing phases. */
-type StepOutcome = boolean | Readonly<Record<string, number>> | void;
+/** What a step reports besides success: a false agent wait, timing phases, or an unplug QEMU did not confirm. */
+type StepOutcome = boolean | Readonly<Record<string, number>> | "unconfirmed" | void;
 
 /** Result of {@link execute}: the state read afterwards, the step timings, and warnings of skipped guest steps. */
 export interface ExecuteResult {
   readonly live: LiveState;
   readonly timings: readonly StepTiming[];
   readonly warnings: readonly string[];
+  /** vCPU ids whose unplug QEMU did not confirm (their slots are marked `unplugUnconfirmed` in `live`). */
+  readonly unconfirmed: readonly number[];
 }
 
 const deadlineIn = (seconds: number) => Date.now() + seconds * 1000;
@@ -56,6 +59,10 @@ async function runStep(hv: Hypervisor, step: Step, opts: ExecuteOptions): Promis
         throw new ProviderError("UNPLUG_NOT_CONFIRMED", `unplug of vCPU ${step.vcpuIds.join(",")} not confirmed within ${t.unplugSeconds} s: ${outcome.detail}`);
       }
       if (outcome.libvirtTimedOut) opts.log(`${opts.label}: libvirt reported a timeout, but QEMU confirms vCPU ${step.vcpuIds.join(",")} is gone (${outcome.detail})`);
+      if (!outcome.confirmed) {
+        opts.log(`${opts.label}: warning: QEMU freed vCPU ${step.vcpuIds.join(",")}'s slot but never confirmed the unplug (no DEVICE_DELETED): no vCPU is hot-added into this QEMU until it restarts`);
+        return "unconfirmed";
+      }
       return;
     }
     case "onlineInGuest": {
@@ -102,6 +109,7 @@ function tolerated(step: Step, err: unknown, mode: GuestAgentMode): boolean {
 export async function execute(hv: Hypervisor, steps: readonly Step[], opts: ExecuteOptions): Promise<ExecuteResult> {
   const timings: StepTiming[] = [];
   const warnings: string[] = [];
+  const unconfirmed: number[] = [];
   let agentAnswered = true;
   for (const step of steps) {
     if (skipGuestStep(hv, step, agentAnswered) && opts.guestAgent !== "required") continue;
@@ -111,6 +119,7 @@ export async function execute(hv: Hypervisor, steps: readonly Step[], opts: Exec
     try {
       outcome = await runStep(hv, step, opts);
       if (outcome === false) agentAnswered = false;
+      if (outcome === "unconfirmed" && step.kind === "unplug") unconfirmed.push(...step.vcpuIds);
     } catch (err) {
       if (tolerated(step, err, opts.guestAgent)) {
         const warning = `${describeStep(step)} skipped after ${Date.now() - started} ms (guestAgent is optional): ${describeCause(err)}`;
@@ -127,5 +136,6 @@ export async function execute(hv: Hypervisor, steps: readonly Step[], opts: Exec
     timings.push(typeof outcome === "object" ? { step, ms, phases: outcome } : { step, ms });
     opts.log(`${opts.label}: ${describeStep(step)}: done in ${ms} ms`);
   }
-  return { live: await hv.read(), timings, warnings };
+  const live = markUnconfirmed(await hv.read(), { instance: undefined, vcpuIds: unconfirmed });
+  return { live, timings, warnings, unconfirmed };
 }

@@ -4,3 +4,4 @@ export * from "./execute";
 export * from "./guest";
 export * from "./poll";
 export * from "./vm-lock";
+export * from "./unconfirmed";

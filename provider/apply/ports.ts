@@ -29,6 +29,11 @@ export interface UnplugOutcome {
   readonly libvirtTimedOut: boolean;
   /** What was observed, for messages. */
   readonly detail: string;
+  /**
+   * QEMU confirmed the vCPU device is gone (DEVICE_DELETED for it, or libvirt's OK, which waits for that
+   * event). False when only the slot freed: that slot must not be plugged again while this QEMU runs.
+   */
+  readonly confirmed: boolean;
 }
 
 /** Options of {@link Hypervisor.read}. */

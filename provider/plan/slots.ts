@@ -18,6 +18,8 @@ export interface Entity {
    * other vCPU can't be trusted, so no hot-add is planned until the VM restarts.
    */
   readonly stale: boolean;
+  /** An unplug QEMU never confirmed left this slot free: plugging it again can crash QEMU until it restarts. */
+  readonly unconfirmed: boolean;
 }
 
 /** Groups slots into entities, sorted by entity id. */
@@ -35,6 +37,7 @@ export function toEntities(slots: readonly VcpuSlot[]): Entity[] {
         hotpluggable: members.every((m) => m.hotpluggable),
         order: orders.length ? Math.max(...orders) : undefined,
         stale: members.some((m) => !m.enabled && m.libvirtEnabled === true),
+        unconfirmed: members.some((m) => !m.enabled && m.unplugUnconfirmed === true),
       };
     });
 }
@@ -52,6 +55,13 @@ export function chooseHotAdds(slots: readonly VcpuSlot[], count: number): Choice
     return {
       ok: false,
       reason: `vCPU(s) ${stale.join(",")} were unplugged in QEMU but libvirt never saw the unplug finish and still counts them (libvirtStale): libvirt refuses to plug them again and its vCPU view can't be trusted, so no vCPU can be hot-added until the VM restarts; restart it (or set coldChanges: "restart")`,
+    };
+  }
+  const unconfirmed = entities.filter((e) => e.unconfirmed).flatMap((e) => e.vcpuIds);
+  if (unconfirmed.length) {
+    return {
+      ok: false,
+      reason: `vCPU(s) ${unconfirmed.join(",")} were unplugged but QEMU never confirmed it (no DEVICE_DELETED for the vCPU, as under TCG): plugging a vCPU into this QEMU again can crash it, so no vCPU is hot-added until QEMU restarts; restart the VM (or set coldChanges: "restart" where the provider can restart it)`,
     };
   }
   const free = entities.filter((e) => !e.enabled);

@@ -26,6 +26,11 @@ export const VcpuSlot = z.object({
   libvirtEnabled: z.boolean().optional(),
   /** Id of the hotpluggable entity this vCPU belongs to (a core on pseries; itself on x86). */
   entity: z.number().int(),
+  /**
+   * QEMU freed this slot after an unplug without confirming it (no DEVICE_DELETED for the vCPU, as under
+   * TCG): plugging it again can crash QEMU 7.2, so it is unusable until QEMU restarts.
+   */
+  unplugUnconfirmed: z.boolean().optional(),
 });
 export type VcpuSlot = z.infer<typeof VcpuSlot>;
 
@@ -84,5 +89,7 @@ export const LiveState = z.object({
   qemuVersion: z.string().optional(),
   /** Plain-language disagreements between libvirt and QEMU (e.g. after an unplug timeout). */
   disagreements: z.array(z.string()),
+  /** Which QEMU process this is (libvirt domain id, or the boot vCPU's thread id): changes when QEMU restarts. */
+  instance: z.string().optional(),
 });
 export type LiveState = z.infer<typeof LiveState>;

@@ -57,6 +57,8 @@ export const VmCpuOutputs = z.object({
   agent: AgentStatus,
   libvirtVersion: z.string().optional(),
   qemuVersion: z.string().optional(),
+  /** Which QEMU process the outputs were read from (its slots' `unplugUnconfirmed` hold for it only). */
+  qemuInstance: z.string().optional(),
 });
 export type VmCpuOutputs = z.infer<typeof VmCpuOutputs>;
 
@@ -127,6 +129,7 @@ export function toOutputs(live: LiveState, settings: VmCpuInputs, name?: string,
     agent: live.agent,
     libvirtVersion: live.libvirtVersion,
     qemuVersion: live.qemuVersion,
+    qemuInstance: live.instance,
   }));
 }
 

@@ -77,9 +77,9 @@ export class FakeVm implements Hypervisor {
   }
   async unplug(step: UnplugStep, _deadline: number): Promise<UnplugOutcome> {
     await this.change(`unplug:${step.vcpuIds}`);
-    if (this.o.unplug === "stuck") return { removed: false, libvirtTimedOut: true, detail: "QEMU still lists it" };
+    if (this.o.unplug === "stuck") return { removed: false, libvirtTimedOut: true, detail: "QEMU still lists it", confirmed: false };
     step.vcpuIds.forEach((id) => { this.plugged.delete(id); this.guestPresent.delete(id); this.guestOnline.delete(id); });
-    return { removed: true, libvirtTimedOut: this.o.unplug === "timeout-removed", detail: "slot free" };
+    return { removed: true, libvirtTimedOut: this.o.unplug === "timeout-removed", detail: "slot free", confirmed: this.o.unplug !== "timeout-removed" };
   }
   async setConfigVcpus(n: number) { await this.change(`config:${n}`); this.config.vcpus = n; }
   async defineConfig(step: DefineConfigStep) { this.calls.push("defineConfig"); this.config = { maxVcpus: step.config.maxVcpus, vcpus: step.config.vcpus }; }

@@ -158,7 +158,8 @@ export class LibvirtHypervisor implements Hypervisor {
     const detail = gone
       ? `QEMU's query-hotpluggable-cpus shows the slot free${libvirtTimedOut ? "; libvirt timed out waiting for DEVICE_DELETED and may still list it" : ""}`
       : `QEMU still lists vCPU ${step.vcpuIds.join(",")} as plugged (the guest did not finish the ACPI eject)`;
-    return { removed: gone === true, libvirtTimedOut, detail };
+    // libvirt answers OK only after QEMU's DEVICE_DELETED for the vCPU; its timeout means QEMU never sent it.
+    return { removed: gone === true, libvirtTimedOut, detail, confirmed: gone === true && !libvirtTimedOut };
   }
 
   /** True when QEMU no longer has any of the step's vCPUs plugged. */

@@ -135,6 +135,7 @@ export async function readDomain(
     libvirtVersion: versions.libvirt, qemuVersion: versions.qemu,
   };
   if (!active) return { ...base, running: undefined, disagreements: [] };
+  const instance = dom.id !== -1 ? `domid:${dom.id}` : undefined;
   const topology = topologyOf(facts, qemu);
   const merged = mergeSlots(facts.arch, qemu, topology, facts.vcpus);
   const plugged = merged.slots.filter((s) => s.enabled).length;
@@ -142,5 +143,6 @@ export async function readDomain(
     ...base,
     running: { maxVcpus: facts.maxVcpus, topology, machine: facts.machine, vcpus: plugged, libvirtVcpus: facts.currentVcpus, slots: merged.slots },
     disagreements: merged.disagreements,
+    instance,
   };
 }

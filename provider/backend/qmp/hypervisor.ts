@@ -149,18 +149,23 @@ export class QmpHypervisor implements Hypervisor {
 
   private async unplugAndWait(step: UnplugStep, deadline: number): Promise<UnplugOutcome> {
     const path = await this.pluggedPath(step.entity);
-    if (!path) return { removed: true, libvirtTimedOut: false, detail: "the slot was already free" };
-    let mark = this.monitor.mark();
+    if (!path) return { removed: true, libvirtTimedOut: false, detail: "the slot was already free", confirmed: true };
+    const start = this.monitor.mark();
+    let mark = start;
     await requestDeviceDel(this.monitor, path);
-    const done = anyOf(deviceDeleted({ path }), cpuLapicDeleted(path));
+    const cpuDeleted = deviceDeleted({ path });
+    const done = anyOf(cpuDeleted, cpuLapicDeleted(path));
     const failed = unplugGuestError({ path });
+    // Confirmed only by DEVICE_DELETED for the vCPU itself (under TCG QEMU sends it for the lapic only).
+    const outcome = async (removed: boolean, detail: string): Promise<UnplugOutcome> =>
+      ({ removed, libvirtTimedOut: false, detail, confirmed: removed && (await this.monitor.waitForEvent(cpuDeleted, 0, start)) !== undefined });
     for (;;) {
-      if (!(await this.pluggedPath(step.entity))) return { removed: true, libvirtTimedOut: false, detail: "QEMU's query-hotpluggable-cpus shows the slot free" };
+      if (!(await this.pluggedPath(step.entity))) return outcome(true, "QEMU's query-hotpluggable-cpus shows the slot free");
       const left = deadline - Date.now();
-      if (left <= 0) return { removed: false, libvirtTimedOut: false, detail: `QEMU still lists ${path} as plugged (the guest did not finish the ACPI eject)` };
+      if (left <= 0) return outcome(false, `QEMU still lists ${path} as plugged (the guest did not finish the ACPI eject)`);
       const event = await this.monitor.waitForEvent(anyOf(done, failed), Math.min(left, 250), mark);
       mark = this.monitor.mark();
-      if (event && failed(event)) return { removed: false, libvirtTimedOut: false, detail: `the guest refused the eject (DEVICE_UNPLUG_GUEST_ERROR for ${path})` };
+      if (event && failed(event)) return outcome(false, `the guest refused the eject (DEVICE_UNPLUG_GUEST_ERROR for ${path})`);
     }
   }
 

@@ -65,6 +65,12 @@ function ordersOf(arch: string, slots: readonly QemuSlot[], t: Topology): Libvir
   }));
 }
 
+/** Which QEMU process this is: the boot vCPU's thread id (a process's threads die with it). */
+function bootThread(cpus: readonly { "cpu-index": number; "thread-id"?: number }[]): string | undefined {
+  const tid = cpus.find((c) => c["cpu-index"] === 0)?.["thread-id"];
+  return tid === undefined ? undefined : `thread:${tid}`;
+}
+
 /** Reads the whole live state of the QEMU behind `monitor`. */
 export async function readQmp(monitor: Monitor, endpoint: string, agent: () => Promise<QmpAgentRead>): Promise<LiveState> {
   const [status, id, smp, machine, slots, cpus, version, acpi, guest] = await Promise.all([
@@ -98,6 +104,7 @@ export async function readQmp(monitor: Monitor, endpoint: string, agent: () => P
       slots: merged.slots,
     },
     config: undefined,
+    instance: bootThread(cpus),
     guest: guest.guest,
     agent: guest.status,
     acpi,

@@ -98,6 +98,10 @@ const cases: Record<string, Case> = {
     live: (() => { const l = runningVm({ plugged: 4 }); Object.assign(l.running!.slots[3]!, { enabled: false, libvirtEnabled: true }); l.running!.vcpus = 3; l.config!.vcpus = 3; return l; })(),
     want: { vcpus: 2 }, steps: ["offline:1", "unplug:2", "config:2"],
   },
+  "after an unplug QEMU never confirmed (no DEVICE_DELETED), a hot-add is refused until QEMU restarts": {
+    live: (() => { const l = runningVm({ plugged: 3 }); Object.assign(l.running!.slots[2]!, { enabled: false, unplugUnconfirmed: true }); l.running!.vcpus = 2; l.config!.vcpus = 2; return l; })(),
+    want: { vcpus: 3 }, steps: [], refused: ["vcpus"],
+  },
   "pseries hot-adds whole cores": {
     live: pseries(1), want: { maxVcpus: 8, vcpus: 6, machine: "pseries", topology: { sockets: 1, cores: 4, threads: 2 } }, steps: ["hotAdd:2,3", "hotAdd:4,5", "online:6", "config:6"],
   },

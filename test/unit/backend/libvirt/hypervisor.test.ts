@@ -170,7 +170,7 @@ describe("unplug", () => {
   test("KVM success: SET_VCPU returns OK and QEMU's slot is free", async () => {
     const { hv, domain } = await h.start({ plugged: [0, 1, 2], unplug: { kind: "ok" } });
     const outcome = await hv.unplug(unplugStep(2), deadlineIn(2000));
-    expect(outcome).toEqual({ removed: true, libvirtTimedOut: false, detail: expect.stringContaining("slot free") });
+    expect(outcome).toEqual({ removed: true, libvirtTimedOut: false, detail: expect.stringContaining("slot free"), confirmed: true });
     expect(domain.argsOf(R.DomainSetVcpu).map((a) => [a.cpumap, a.state, a.flags])).toEqual([["2", 0, 1]]);
     expect(domain.monitorQueries).toBe(1);
     expect((await hv.read()).disagreements).toEqual([]);
@@ -179,7 +179,7 @@ describe("unplug", () => {
   test("error 68, QEMU frees the slot a little later → removed, libvirtTimedOut", async () => {
     const { hv, domain } = await h.start({ plugged: [0, 1, 2], unplug: { kind: "timeout", qemuFreesAfterQueries: 3 } });
     const outcome = await hv.unplug(unplugStep(2), deadlineIn(5000));
-    expect(outcome).toEqual({ removed: true, libvirtTimedOut: true, detail: expect.stringContaining("libvirt timed out") });
+    expect(outcome).toEqual({ removed: true, libvirtTimedOut: true, detail: expect.stringContaining("libvirt timed out"), confirmed: false });
     expect(domain.monitorQueries).toBe(3);
     const live = await hv.read(); // libvirt's view stays stale, as on TCG
     expect(live.disagreements).toEqual([expect.stringContaining("libvirt says vCPU 2 is plugged, QEMU says it is not plugged")]);
@@ -189,7 +189,7 @@ describe("unplug", () => {
     const { hv } = await h.start({ plugged: [0, 1, 2], unplug: { kind: "timeout", qemuFreesAfterQueries: undefined } });
     const deadline = deadlineIn(120);
     const outcome = await hv.unplug(unplugStep(2), deadline);
-    expect(outcome).toEqual({ removed: false, libvirtTimedOut: true, detail: expect.stringContaining("QEMU still lists vCPU 2") });
+    expect(outcome).toEqual({ removed: false, libvirtTimedOut: true, detail: expect.stringContaining("QEMU still lists vCPU 2"), confirmed: false });
     expect(Date.now()).toBeGreaterThanOrEqual(deadline);
   });
 
