@@ -54,6 +54,25 @@ export async function readWithin(spec: ConnectionSpec, timeoutMs: number): Promi
   }
 }
 
+/** How often {@link rereadAfterLoss} tries to connect again. */
+const REREAD_RETRY_MS = 500;
+
+/**
+ * After an apply lost its connection half-way (QEMU or the daemon killed, the link dropped):
+ * connects again and reads, retrying until `timeoutMs`, so the partial result records what the VM
+ * has now instead of the old state. Undefined when the VM could not be read in that time.
+ */
+export async function rereadAfterLoss(spec: ConnectionSpec, timeoutMs: number): Promise<LiveState | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) return undefined;
+    const live = await readWithin(spec, left).catch(() => undefined);
+    if (live) return live;
+    await new Promise((r) => setTimeout(r, Math.min(REREAD_RETRY_MS, Math.max(0, deadline - Date.now()))));
+  }
+}
+
 /**
  * The connection a resource id names (the inverse of {@link resourceId}), for `VmCpu.get`:
  * `<libvirt uri>#<uuid>` looks the domain up by UUID; `qmp:<socket>#…` and `qmp:<host>:<port>#…`

@@ -5,7 +5,7 @@
  * stdout (shown by `pulumi up` as info diagnostics) with the resource name in each line.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { connectionFromId, readWithin, withHypervisor, resourceId } from "./connect";
+import { connectionFromId, readWithin, rereadAfterLoss, withHypervisor, resourceId } from "./connect";
 import { markUnconfirmed, unconfirmedOf, type Unconfirmed } from "./apply";
 import { converge } from "./converge";
 import { ApplyError, ProviderError, describeCause, hasCode } from "./errors";
@@ -55,10 +55,28 @@ async function apply(props: Props, id: string | undefined, known?: Unconfirmed):
       const { live, warnings } = await converge(hv, desired, labelOf(props), log, id === undefined ? "create" : "update", known);
       return { id: id ?? resourceId(desired, live.uuid), outs: toOutputs(live, desired, name, warnings) };
     } catch (err) {
-      if (err instanceof ApplyError && err.live) partial(err as ApplyError & { live: LiveState }, id ?? resourceId(desired, err.live.uuid), desired, name);
-      throw err;
+      if (!(err instanceof ApplyError)) throw err;
+      const live = err.live ?? (await readAfterLoss(desired, labelOf(props)));
+      if (!live) throw unreadable(err);
+      const seen = markUnconfirmed(live, known ?? { instance: undefined, vcpuIds: [] });
+      return partial(Object.assign(err, { live: seen }), id ?? resourceId(desired, live.uuid), desired, name);
     }
   });
+}
+
+/** How long an apply that lost its connection tries to connect again and read what the VM has now. */
+const REREAD_AFTER_LOSS_MS = 15_000;
+
+/** A failed step whose state could not be read afterwards: connect again (bounded) and read. */
+async function readAfterLoss(desired: VmCpuInputs, label: string): Promise<LiveState | undefined> {
+  log(`${label}: the state after the failure could not be read; connecting again to read it (up to ${REREAD_AFTER_LOSS_MS / 1000} s)`);
+  return rereadAfterLoss(desired, REREAD_AFTER_LOSS_MS);
+}
+
+/** The failure, saying that the VM may have changed and its state could not be read. */
+function unreadable(err: ApplyError): ApplyError {
+  err.message = `${err.message}; the VM may have changed, and its state could not be read afterwards (not within ${REREAD_AFTER_LOSS_MS / 1000} s): run \`pulumi refresh\` before the next \`up\``;
+  return err;
 }
 
 /** How long the read-only preview of an adoption may take before it gives up quietly. */

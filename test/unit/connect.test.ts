@@ -1,6 +1,6 @@
 /** The connection composition root: which hypervisor an input opens, and the resource id it gets. */
 import { QmpHypervisor } from "../../provider/backend/qmp/hypervisor";
-import { openHypervisor, readWithin, resourceId, withHypervisor, type ConnectionSpec } from "../../provider/connect";
+import { openHypervisor, readWithin, rereadAfterLoss, resourceId, withHypervisor, type ConnectionSpec } from "../../provider/connect";
 import { ProviderError } from "../../provider/errors";
 import { startFakeQemu } from "./backend/qmp/fake-qemu";
 import { EARLY_MS, MARGIN_MS } from "../fakes/raw-peer";
@@ -41,6 +41,24 @@ describe("readWithin (the preview's bounded read)", () => {
     const { server } = await startFakeQemu(4, 2);
     try {
       expect(await readWithin({ qmp: { socket: server.path }, guestAgent: "off" }, 5000)).toMatchObject({ backend: "qmp", running: { vcpus: 2 } });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("rereadAfterLoss (after a connection died half-way)", () => {
+  test("nothing to connect to: tries again until the bound, then undefined", async () => {
+    const started = Date.now();
+    expect(await rereadAfterLoss({ qmp: { socket: "/nonexistent/qmp.sock" }, guestAgent: "off" }, 700)).toBeUndefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(700 - EARLY_MS);
+    expect(Date.now() - started).toBeLessThanOrEqual(700 + MARGIN_MS);
+  });
+
+  test("a VM that comes back within the bound: its live state", async () => {
+    const { server } = await startFakeQemu(4, 3);
+    try {
+      expect(await rereadAfterLoss({ qmp: { socket: server.path }, guestAgent: "off" }, 5000)).toMatchObject({ running: { vcpus: 3 } });
     } finally {
       await server.close();
     }

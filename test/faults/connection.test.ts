@@ -1,0 +1,81 @@
+/**
+ * A connection lost half-way through an apply (issue 10, defect 7), on a real guest through real libvirtd:
+ * QEMU killed, or libvirtd killed (and started again) while a vCPU is being hot-added. The apply fails naming
+ * the step, and its partial result holds what was read afterwards — over a new connection when the old one died —
+ * so Pulumi records the truth, not the old state.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import { provider } from "../../provider/dynamic";
+import { ApplyError } from "../../provider/errors";
+import { cleanupLeftovers, pollUntil, startTestDomain, uniqueName, virsh, type TestDomain } from "../guest/guest";
+
+const RUN = uniqueName("qvt-fault-conn");
+const URI = "qemu:///system";
+type Props = Record<string, unknown>;
+jest.setTimeout(180_000);
+
+let vm: TestDomain;
+const spec = (vcpus: number): Props => ({ __label: "conn", libvirt: { uri: URI, domain: vm.name }, maxVcpus: 4, vcpus, guestAgent: "required" });
+const pidOf = (file: string) => Number(fs.readFileSync(file, "utf8").trim());
+
+/** Runs create(spec) with `fault` fired when the hot-add of vCPU 2 starts; resolves with the error and the time. */
+async function createWithFault(vcpus: number, fault: () => void): Promise<{ err: unknown; ms: number; logs: string[] }> {
+  const logs: string[] = [];
+  let fired = false;
+  const spy = jest.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+    const line = args.join(" ");
+    logs.push(line);
+    if (!fired && /hot-add vCPU 2 \(live\): started/.test(line)) {
+      fired = true;
+      fault();
+    }
+  });
+  const { inputs, failures } = await provider.check!({}, spec(vcpus));
+  expect(failures ?? []).toEqual([]);
+  const t0 = Date.now();
+  try {
+    await provider.create(inputs as Props);
+    return { err: undefined, ms: Date.now() - t0, logs };
+  } catch (err) {
+    return { err, ms: Date.now() - t0, logs };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+beforeEach(async () => {
+  vm = await startTestDomain({ name: uniqueName(RUN), machine: "q35", maxVcpus: 4, vcpus: 1 });
+  await vm.waitForAgent(60_000);
+});
+afterEach(async () => vm?.destroy());
+afterAll(async () => {
+  expect(await cleanupLeftovers(RUN)).toEqual({ domains: [], rawQemus: [] });
+});
+
+test("QEMU killed during a hot-add: the step fails, the partial result says the VM is shut off", async () => {
+  const qemu = pidOf(`/run/libvirt/qemu/${vm.name}.pid`);
+  const { err, ms } = await createWithFault(3, () => execFileSync("kill", ["-KILL", String(qemu)]));
+  expect(err).toBeInstanceOf(ApplyError);
+  expect((err as Error).message).toMatch(/hot-add vCPU 2 \(live\) failed/);
+  expect((err as { properties?: Props }).properties).toMatchObject({ state: "shutoff", domainName: vm.name });
+  expect(ms).toBeLessThan(30_000);
+  expect(await vm.state()).toBe("shut off");
+});
+
+test("libvirtd killed during a hot-add and started again: the state is read over a new connection into the partial result", async () => {
+  const { err, ms, logs } = await createWithFault(3, () => {
+    execFileSync("kill", ["-KILL", String(pidOf("/run/libvirtd.pid"))]);
+    execFileSync("libvirtd", ["-d"]);
+  });
+  await pollUntil("libvirtd to answer", () => virsh(["version"]).then(() => true, () => undefined), { timeoutMs: 60_000 });
+  // The kill lands as the step starts (its log line comes first), so the step's call meets a dead connection.
+  expect(err).toBeInstanceOf(ApplyError);
+  expect(logs.join("\n")).toMatch(/connecting again to read it/);
+  const props = (err as { properties?: Props }).properties;
+  expect(props).toMatchObject({ state: "running", domainName: vm.name });
+  // What was recorded is what QEMU has now.
+  const present = (await vm.guestPresentCpus()).length;
+  expect(props!["liveVcpus"]).toBe(present);
+  expect(ms).toBeLessThan(60_000);
+});
