@@ -9,7 +9,8 @@ import { execFileSync } from "node:child_process";
 import * as os from "node:os";
 import { provider } from "../../provider/dynamic";
 import { ProviderError } from "../../provider/errors";
-import { cleanupLeftovers, startTestDomain, uniqueName, virsh, type TestDomain } from "../guest/guest";
+import { uniqueName, virsh } from "../guest/guest";
+import { freshGuestPerTest } from "./guest";
 
 const RUN = uniqueName("qvt-fault-conc");
 const URI = "qemu:///system";
@@ -17,19 +18,23 @@ const LEASE_URI = "https://pulumi-qemu-vcpu.dev/lease/1";
 type Props = Record<string, unknown>;
 jest.setTimeout(180_000);
 
-let vm: TestDomain;
-const spec = (label: string, vcpus: number): Props => ({ __label: label, libvirt: { uri: URI, domain: vm.name }, maxVcpus: 4, vcpus, guestAgent: "required" });
+const guest = freshGuestPerTest(RUN);
+const spec = (label: string, vcpus: number): Props => ({ __label: label, libvirt: { uri: URI, domain: guest().name }, maxVcpus: 4, vcpus, guestAgent: "required" });
+
+async function checked(inputs: Props): Promise<Props> {
+  const { inputs: ok, failures } = await provider.check!({}, inputs);
+  expect(failures ?? []).toEqual([]);
+  return ok as Props;
+}
 
 async function create(inputs: Props): Promise<Props> {
-  const { inputs: checked, failures } = await provider.check!({}, inputs);
-  expect(failures ?? []).toEqual([]);
-  return (await provider.create(checked as Props)).outs as Props;
+  return (await provider.create(await checked(inputs))).outs as Props;
 }
 
 /** `virsh metadata` of our lease (live), or undefined when there is none. */
 function leaseNow(): string | undefined {
   try {
-    return execFileSync("virsh", ["-c", URI, "metadata", vm.name, "--uri", LEASE_URI, "--live"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    return execFileSync("virsh", ["-c", URI, "metadata", guest().name, "--uri", LEASE_URI, "--live"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   } catch {
     return undefined;
   }
@@ -37,37 +42,35 @@ function leaseNow(): string | undefined {
 
 function plantLease(expires: Date): void {
   const xml = `<lease owner="otherhost:1:deadbeef" operation="update" resource="VmCpu other" expires="${expires.toISOString()}"/>`;
-  execFileSync("virsh", ["-c", URI, "metadata", vm.name, "--uri", LEASE_URI, "--key", "vmcpu", "--set", xml, "--live"]);
+  execFileSync("virsh", ["-c", URI, "metadata", guest().name, "--uri", LEASE_URI, "--key", "vmcpu", "--set", xml, "--live"]);
 }
 
 async function vcpucount(): Promise<Record<string, number>> {
-  const out = (await virsh(["vcpucount", vm.name])).stdout;
+  const out = (await virsh(["vcpucount", guest().name])).stdout;
   return Object.fromEntries([...out.matchAll(/^(\w+)\s+(\w+)\s+(\d+)$/gm)].map((m) => [`${m[1]} ${m[2]}`, Number(m[3])]));
 }
 
-beforeEach(async () => {
-  vm = await startTestDomain({ name: uniqueName(RUN), machine: "q35", maxVcpus: 4, vcpus: 1 });
-  await vm.waitForAgent(60_000);
-});
-afterEach(async () => vm?.destroy());
-afterAll(async () => {
-  expect(await cleanupLeftovers(RUN)).toEqual({ domains: [], rawQemus: [] });
-});
 
 test("two updates of one VM in one process run in turn; the lease is live-only while one runs, gone after", async () => {
   const lines: string[] = [];
   let seenLease: string | undefined;
   let inactiveXml = "";
+  let second: Promise<Props> | undefined;
+  const secondInputs = await checked(spec("second", 3)); // checked (a read-only preview) before the race
   const spy = jest.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
     const line = args.join(" ");
     lines.push(line);
+    // The second update starts while the first holds the VM (its first step just began).
+    if (!second && /^VmCpu first: hot-add vCPU 1 \(live\): started/.test(line)) second = provider.create(secondInputs).then((r) => r.outs as Props);
     if (seenLease === undefined && /VmCpu first: hot-add vCPU 1 \(live\): started/.test(line)) {
       seenLease = leaseNow() ?? "";
-      inactiveXml = execFileSync("virsh", ["-c", URI, "dumpxml", "--inactive", vm.name], { encoding: "utf8" });
+      inactiveXml = execFileSync("virsh", ["-c", URI, "dumpxml", "--inactive", guest().name], { encoding: "utf8" });
     }
   });
   try {
-    const [a, b] = await Promise.all([create(spec("first", 2)), create(spec("second", 3))]);
+    const a = await create(spec("first", 2));
+    expect(second).toBeDefined();
+    const b = await second!;
     expect(a).toMatchObject({ liveVcpus: 2 });
     expect(b).toMatchObject({ liveVcpus: 3, guestOnlineVcpus: 3, libvirtStale: false });
   } finally {

@@ -8,15 +8,16 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { provider } from "../../provider/dynamic";
 import { ApplyError } from "../../provider/errors";
-import { cleanupLeftovers, pollUntil, startTestDomain, uniqueName, virsh, type TestDomain } from "../guest/guest";
+import { pollUntil, uniqueName, virsh } from "../guest/guest";
+import { freshGuestPerTest } from "./guest";
 
 const RUN = uniqueName("qvt-fault-conn");
 const URI = "qemu:///system";
 type Props = Record<string, unknown>;
 jest.setTimeout(180_000);
 
-let vm: TestDomain;
-const spec = (vcpus: number): Props => ({ __label: "conn", libvirt: { uri: URI, domain: vm.name }, maxVcpus: 4, vcpus, guestAgent: "required" });
+const guest = freshGuestPerTest(RUN);
+const spec = (vcpus: number): Props => ({ __label: "conn", libvirt: { uri: URI, domain: guest().name }, maxVcpus: 4, vcpus, guestAgent: "required" });
 const pidOf = (file: string) => Number(fs.readFileSync(file, "utf8").trim());
 
 /** Runs create(spec) with `fault` fired when the hot-add of vCPU 2 starts; resolves with the error and the time. */
@@ -44,23 +45,15 @@ async function createWithFault(vcpus: number, fault: () => void): Promise<{ err:
   }
 }
 
-beforeEach(async () => {
-  vm = await startTestDomain({ name: uniqueName(RUN), machine: "q35", maxVcpus: 4, vcpus: 1 });
-  await vm.waitForAgent(60_000);
-});
-afterEach(async () => vm?.destroy());
-afterAll(async () => {
-  expect(await cleanupLeftovers(RUN)).toEqual({ domains: [], rawQemus: [] });
-});
 
 test("QEMU killed during a hot-add: the step fails, the partial result says the VM is shut off", async () => {
-  const qemu = pidOf(`/run/libvirt/qemu/${vm.name}.pid`);
+  const qemu = pidOf(`/run/libvirt/qemu/${guest().name}.pid`);
   const { err, ms } = await createWithFault(3, () => execFileSync("kill", ["-KILL", String(qemu)]));
   expect(err).toBeInstanceOf(ApplyError);
   expect((err as Error).message).toMatch(/hot-add vCPU 2 \(live\) failed/);
-  expect((err as { properties?: Props }).properties).toMatchObject({ state: "shutoff", domainName: vm.name });
+  expect((err as { properties?: Props }).properties).toMatchObject({ state: "shutoff", domainName: guest().name });
   expect(ms).toBeLessThan(30_000);
-  expect(await vm.state()).toBe("shut off");
+  expect(await guest().state()).toBe("shut off");
 });
 
 test("libvirtd killed during a hot-add and started again: the state is read over a new connection into the partial result", async () => {
@@ -73,9 +66,9 @@ test("libvirtd killed during a hot-add and started again: the state is read over
   expect(err).toBeInstanceOf(ApplyError);
   expect(logs.join("\n")).toMatch(/connecting again to read it/);
   const props = (err as { properties?: Props }).properties;
-  expect(props).toMatchObject({ state: "running", domainName: vm.name });
+  expect(props).toMatchObject({ state: "running", domainName: guest().name });
   // What was recorded is what QEMU has now.
-  const present = (await vm.guestPresentCpus()).length;
+  const present = (await guest().guestPresentCpus()).length;
   expect(props!["liveVcpus"]).toBe(present);
   expect(ms).toBeLessThan(60_000);
 });
