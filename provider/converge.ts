@@ -35,11 +35,12 @@ type Planned = { live: LiveState; plan: Plan };
 
 async function readWithAgent(hv: Hypervisor, desired: VmCpuInputs, guest: boolean): Promise<LiveState> {
   const live = await hv.read({ guest });
-  if (desired.guestAgent !== "required" || !live.running || live.agent !== "unavailable") return live;
-  // A required agent that is still starting (first seconds after boot) gets agentSeconds; one that
-  // stays silent is not read again (the plan refuses on the first read's "unavailable").
+  if (desired.guestAgent !== "required" || !live.running || (live.agent !== "unavailable" && live.agent !== "connected")) return live;
+  // A required agent must answer (bounded by agentSeconds) before anything changes: one still starting
+  // (first seconds after boot) is waited for and read again; a silent one makes the plan refuse.
   const answered = await hv.waitForAgent(Date.now() + desired.timeouts.agentSeconds * 1000);
-  return answered ? hv.read({ guest }) : live;
+  if (!answered) return { ...live, agent: "unavailable" };
+  return live.agent === "connected" ? live : hv.read({ guest });
 }
 
 /**

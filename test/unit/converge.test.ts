@@ -53,7 +53,7 @@ describe("converge", () => {
     const vm = new FakeVm({ plugged: 1, gate: async (call) => { if (call.startsWith("guest-set")) throw new Error("agent went away"); } });
     const err = await run(vm, { vcpus: 2, guestAgent: "required" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplyError);
-    expect(vm.calls).toEqual(["read", "lease", "hotAdd:1", "read", "release"]);
+    expect(vm.calls).toEqual(["read", "waitForAgent", "lease", "hotAdd:1", "read", "release"]); // a required agent is pinged first
   });
 
   test("a required agent that never answers: waited for, then refused before any change", async () => {

@@ -56,10 +56,11 @@ export interface AgentRead {
 }
 
 /**
- * How long a read waits for the guest agent (one `guest-get-vcpus` or `guest-ping`): a hung
- * agent makes the read say "unavailable" after this, it never holds the read up longer.
+ * How long a read waits for the guest agent (one `guest-get-vcpus`): a hung agent makes the read say
+ * "unavailable" after this, it never holds the read up longer. Generous, because a TCG guest busy
+ * booting can take seconds to answer; `guestAgent: "required"` pings it bounded by agentSeconds.
  */
-export const AGENT_PING_MS = 2000;
+export const AGENT_PING_MS = 5000;
 
 /** Reads the guest's CPUs through the agent, bounded; never throws for an absent, silent or hung agent. */
 export async function readGuest(client: LibvirtClient, dom: DomainRef, useAgent: boolean): Promise<AgentRead> {
@@ -73,19 +74,16 @@ export async function readGuest(client: LibvirtClient, dom: DomainRef, useAgent:
   }
 }
 
-/** Whether the agent answers `guest-ping` (bounded): a connected channel alone does not say it is alive. */
-async function pingAgent(client: LibvirtClient, dom: DomainRef): Promise<AgentStatus> {
-  try {
-    return (await new LibvirtAgent(client, dom, Date.now() + AGENT_PING_MS).ping(AGENT_PING_MS)) ? "connected" : "unavailable";
-  } catch (err) {
-    return agentFailure(err) === "not-configured" ? "not-configured" : "unavailable";
-  }
-}
 
-/** The agent's status without the guest's view: off, a channel that isn't connected, or a bounded ping. */
-function quickAgentStatus(client: LibvirtClient, dom: DomainRef, useAgent: boolean, facts: DomainCpuFacts): Promise<AgentStatus> | AgentStatus {
+
+/**
+ * The agent's status without the guest's view: off, or the channel's state. A connected channel does
+ * not prove the agent answers: guest steps are bounded by agentSeconds, and `guestAgent: "required"`
+ * pings it before anything changes (converge).
+ */
+function quickAgentStatus(useAgent: boolean, facts: DomainCpuFacts): AgentStatus {
   if (!useAgent) return "off";
-  return facts.agentChannel?.state === "connected" ? pingAgent(client, dom) : "unavailable";
+  return facts.agentChannel?.state === "connected" ? "connected" : "unavailable";
 }
 
 /** Versions, read once per connection. */
@@ -125,7 +123,7 @@ export async function readDomain(
     : !facts.agentChannel && useAgent
       ? { status: "not-configured", guest: undefined }
       : !withGuest
-        ? { status: await quickAgentStatus(client, dom, useAgent, facts), guest: undefined }
+        ? { status: quickAgentStatus(useAgent, facts), guest: undefined }
         : agentEarly ?? (await readGuest(client, dom, useAgent));
   const configXml = persistent ? inactiveXml : undefined;
   const config = configXml === undefined ? undefined : configOf(readDomainCpu(configXml));
