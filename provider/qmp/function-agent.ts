@@ -13,6 +13,13 @@ import type { ExecJson } from "./function-monitor";
 export interface FunctionGuestAgentOptions {
   /** Per-call bound when `execute` is given none (default 30 000 ms). The backing call is not cancelled. */
   defaultTimeoutMs?: number;
+  /**
+   * Every call also ends by this time (epoch ms): a call past it fails at once with AgentTimeoutError, and the
+   * backing function gets the time left as its second argument (libvirt passes it on as the command's timeout).
+   */
+  deadline?: number;
+  /** How much longer than the time given to the backing function to wait for its answer (default 0). */
+  graceMs?: number;
   /** Errors of the backing function that mean "agent not there (yet)", so `ping` answers false instead of throwing
    * (e.g. libvirt's VIR_ERR_AGENT_UNRESPONSIVE "QEMU guest agent is not connected"). */
   isUnavailable?: (err: unknown) => boolean;
@@ -31,9 +38,11 @@ export class FunctionGuestAgent extends GuestAgentBase {
 
   async execute<T = unknown>(command: string, args?: object, opts: AgentExecuteOptions = {}): Promise<T> {
     if (this.closed) throw new QmpConnectionClosedError(command);
-    const timeoutMs = opts.timeoutMs ?? this.opts.defaultTimeoutMs ?? 30_000;
+    const asked = opts.timeoutMs ?? this.opts.defaultTimeoutMs ?? 30_000;
+    const timeoutMs = this.opts.deadline === undefined ? asked : Math.min(asked, this.opts.deadline - Date.now());
+    if (timeoutMs <= 0) throw new AgentTimeoutError(command, 0, "command");
     const json = encodeCommandJson({ execute: command, arguments: args });
-    const reply = await withTimeout(this.execJson(json), timeoutMs, () => new AgentTimeoutError(command, timeoutMs, "command"));
+    const reply = await withTimeout(this.execJson(json, timeoutMs), timeoutMs + (this.opts.graceMs ?? 0), () => new AgentTimeoutError(command, timeoutMs, "command"));
     const msg = classifyReply(command, reply, "agent");
     if (msg.kind === "error") throw new AgentError(command, msg.error.class, msg.error.desc);
     return (msg.kind === "return" ? msg.value : undefined) as T;

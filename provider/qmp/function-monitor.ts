@@ -14,7 +14,7 @@ import type { ExecuteOptions, Monitor } from "./monitor";
 
 /** Sends one command (JSON text, no id, no newline) and resolves with the peer's reply (JSON text). Rejections are
  * passed through unchanged, so the backing client's own error types and predicates keep working. */
-export type ExecJson = (json: string) => Promise<string>;
+export type ExecJson = (json: string, timeoutMs?: number) => Promise<string>;
 
 /** Options of {@link FunctionMonitor}. */
 export interface FunctionMonitorOptions {

@@ -6,19 +6,21 @@
 import type { DomainRef, LibvirtClient } from "../../libvirt";
 import type { GuestCpu, GuestPort } from "../../apply";
 import { ProviderError } from "../../errors";
-import { LibvirtAgent, agentFailure } from "./agent";
+import type { FunctionGuestAgent } from "../../qmp";
+import { toGuestCpu } from "../guest-view";
+import { agentFailure, libvirtAgent } from "./agent";
 
 /** {@link GuestPort} over libvirt, bounded by `deadline` (epoch ms). */
 export class LibvirtGuest implements GuestPort {
-  private readonly agent: LibvirtAgent;
+  private readonly agent: FunctionGuestAgent;
 
   constructor(client: LibvirtClient, dom: DomainRef, private readonly deadline: number) {
-    this.agent = new LibvirtAgent(client, dom, deadline);
+    this.agent = libvirtAgent(client, dom, deadline);
   }
 
   getVcpus(): Promise<GuestCpu[]> {
     return this.bounded("asking the guest for its CPUs", async () =>
-      (await this.agent.getVcpus()).map((c) => ({ logicalId: c.logicalId, online: c.online, canOffline: c.canOffline !== false })));
+      (await this.agent.getVcpus()).map(toGuestCpu));
   }
 
   /** `guest-set-vcpus`: how many leading entries the guest applied (it stops at the first it can't). */

@@ -27,7 +27,7 @@ import { pollUntil, type GuestPort, type Hypervisor, type Lease, type Logger, ty
 import type { DefineConfigStep, HotAddStep, UnplugStep } from "../../plan";
 import { entitySize, machineFamily, type LiveState } from "../../spec";
 import { readDomainCpu, rewriteCpuDefinition } from "./domain-xml";
-import { LibvirtAgent } from "./agent";
+import { libvirtAgent } from "./agent";
 import { LibvirtGuest } from "./guest";
 import { takeLease } from "./lease";
 import { queryHotpluggableCpus } from "./qemu";
@@ -220,7 +220,7 @@ export class LibvirtHypervisor implements Hypervisor {
   }
 
   async waitForAgent(deadline: number): Promise<boolean> {
-    const agent = new LibvirtAgent(this.client, this.dom, deadline);
+    const agent = libvirtAgent(this.client, this.dom, deadline);
     const ok = await pollUntil(() => agent.ping(AGENT_PING_MS).then((yes) => (yes ? true : undefined), () => undefined), deadline);
     return ok === true;
   }

@@ -18,7 +18,8 @@ import {
 } from "../../libvirt";
 import type { AgentStatus, ConfigCpus, GuestView, LiveState, RunState, Topology } from "../../spec";
 import { inferTopology, mergeSlots, type QemuSlot } from "../slots";
-import { LibvirtAgent, agentFailure } from "./agent";
+import { guestView } from "../guest-view";
+import { agentFailure, libvirtAgent } from "./agent";
 import { readDomainCpu, type DomainCpuFacts } from "./domain-xml";
 import { queryHotpluggableCpus } from "./qemu";
 
@@ -66,15 +67,11 @@ export const AGENT_PING_MS = 5000;
 export async function readGuest(client: LibvirtClient, dom: DomainRef, useAgent: boolean): Promise<AgentRead> {
   if (!useAgent) return { status: "off", guest: undefined };
   try {
-    const cpus = await new LibvirtAgent(client, dom, Date.now() + AGENT_PING_MS).getVcpus();
-    const ids = (pick: (c: (typeof cpus)[number]) => boolean) => cpus.filter(pick).map((c) => c.logicalId);
-    return { status: "connected", guest: { present: ids(() => true), online: ids((c) => c.online), offlinable: ids((c) => c.online && c.canOffline !== false) } };
+    return { status: "connected", guest: guestView(await libvirtAgent(client, dom, Date.now() + AGENT_PING_MS).getVcpus()) };
   } catch (err) {
     return { status: agentFailure(err) === "not-configured" ? "not-configured" : "unavailable", guest: undefined };
   }
 }
-
-
 
 /**
  * The agent's status without the guest's view: off, or the channel's state. A connected channel does

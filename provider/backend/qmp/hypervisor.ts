@@ -27,6 +27,7 @@ import {
   type QmpDialer,
 } from "../../qmp";
 import type { LiveState, QmpConnection, Topology } from "../../spec";
+import { guestView, toGuestCpu } from "../guest-view";
 import { firstVcpuId, inferTopology, qemuVcpus } from "../slots";
 import { hotpluggableSlots, machineSmp, toQemuSlot } from "../qemu-view";
 import { qmpCall } from "./errors";
@@ -100,12 +101,7 @@ export class QmpHypervisor implements Hypervisor {
     const agent = await this.connectAgent(AGENT_PROBE_MS);
     if (!agent) return { status: "unavailable", guest: undefined };
     if (!withGuest) return { status: "connected", guest: undefined };
-    const cpus = await agent.getVcpus();
-    const ids = (pick: (c: (typeof cpus)[number]) => boolean) => cpus.filter(pick).map((c) => c.logicalId);
-    return {
-      status: "connected",
-      guest: { present: ids(() => true), online: ids((c) => c.online), offlinable: ids((c) => c.online && c.canOffline !== false) },
-    };
+    return { status: "connected", guest: guestView(await agent.getVcpus()) };
   }
 
   read(opts?: ReadOptions): Promise<LiveState> {
@@ -198,7 +194,7 @@ export class QmpHypervisor implements Hypervisor {
     });
     return {
       getVcpus: () => qmpCall("asking the guest agent for the guest's CPUs", async () =>
-        (await (await agent()).getVcpus()).map((c) => ({ logicalId: c.logicalId, online: c.online, canOffline: c.canOffline !== false }))),
+        (await (await agent()).getVcpus()).map(toGuestCpu)),
       setVcpus: (changes) => qmpCall("onlining/offlining guest CPUs through the guest agent", async () => (await agent()).setVcpus(changes)),
     };
   }
