@@ -17,7 +17,8 @@ import * as R from "./protocol/remote-procedures";
 import { typedParamString, type DomainRef, type TypedParam } from "./protocol/types";
 import { RpcConnection, type CallOptions, type RpcStats } from "./rpc";
 import { ConnectDeadline, DEFAULT_CONNECT_TIMEOUT_MS } from "./connect-deadline";
-import { dialerForUri, type Dialer } from "./transport/dialer";
+import type { Dialer } from "./transport/dialer";
+import { dialerForUri } from "./transport/dialers";
 import { parseLibvirtUri } from "./transport/uri";
 
 export { DEFAULT_URI, formatVersion } from "./client-types";

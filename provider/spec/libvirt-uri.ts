@@ -7,7 +7,7 @@ import { shown } from "./shown";
 
 /** One row of {@link LIBVIRT_TRANSPORTS}. */
 export interface LibvirtTransport {
-  /** The client can dial it (provider/libvirt/transport/dialer.ts `dialerForUri`). */
+  /** The client can dial it (provider/libvirt/transport/dialers.ts `dialerForUri`). */
   readonly implemented: boolean;
   /** Whether the URI names a host: never for a local socket, always for a remote transport. */
   readonly host: "none" | "required";

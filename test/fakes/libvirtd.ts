@@ -22,7 +22,8 @@ import {
 import { decodeHeader, encodeFrame, framePayload, messageHeader, type FrameHeader } from "../../provider/libvirt/protocol/header";
 import { writeRemoteDomain, writeRemoteString } from "../../provider/libvirt/protocol/types";
 import { Framer } from "../../provider/libvirt/transport/framer";
-import { UnixDialer, type Dialer } from "../../provider/libvirt/transport/dialer";
+import type { Dialer } from "../../provider/libvirt/transport/dialer";
+import { UnixDialer } from "../../provider/libvirt/transport/unix";
 import { XdrReader } from "../../provider/libvirt/xdr/reader";
 import { XdrWriter } from "../../provider/libvirt/xdr/writer";
 

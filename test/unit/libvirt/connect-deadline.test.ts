@@ -8,7 +8,8 @@ import type { Duplex } from "node:stream";
 import { LibvirtClient } from "../../../provider/libvirt/client";
 import { AuthType, RemoteProcedure as P } from "../../../provider/libvirt/protocol/constants";
 import { encodeFrame, callHeader } from "../../../provider/libvirt/protocol/header";
-import { UnixDialer, type Dialer } from "../../../provider/libvirt/transport/dialer";
+import type { Dialer } from "../../../provider/libvirt/transport/dialer";
+import { UnixDialer } from "../../../provider/libvirt/transport/unix";
 import { FakeLibvirtd, ok, type FakeHandler } from "../../fakes/libvirtd";
 import { EARLY_MS, MARGIN_MS, expectFault, openSockets, openedSince, timed } from "../../fakes/raw-peer";
 

@@ -1,10 +1,10 @@
 /**
  * The transport table the URI check reads (provider/spec/libvirt-uri.ts) agrees with what the
- * libvirt client can dial (provider/libvirt/transport/dialer.ts): a row turned to implemented
+ * libvirt client can dial (provider/libvirt/transport/dialers.ts): a row turned to implemented
  * without a dialer, or a dialer without its row, fails here.
  */
 import { TransportUnsupportedError } from "../../../provider/libvirt/errors";
-import { dialerForUri } from "../../../provider/libvirt/transport/dialer";
+import { dialerForUri } from "../../../provider/libvirt/transport/dialers";
 import { LIBVIRT_TRANSPORTS, libvirtUriProblem } from "../../../provider/spec";
 
 const rows = Object.entries(LIBVIRT_TRANSPORTS);

@@ -3,7 +3,8 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DialError, InvalidUriError, TransportUnsupportedError } from "../../../../provider/libvirt/errors";
-import { UnixDialer, dialerForUri } from "../../../../provider/libvirt/transport/dialer";
+import { dialerForUri } from "../../../../provider/libvirt/transport/dialers";
+import { UnixDialer } from "../../../../provider/libvirt/transport/unix";
 
 describe("dialerForUri", () => {
   test.each([

@@ -1,0 +1,34 @@
+/**
+ * Picks the {@link Dialer} for a libvirt URI: one row per transport, keyed by the name after
+ * `qemu+` (`unix` for `qemu:///…`, `tls` for `qemu://host/…`). Transports without a row
+ * throw TransportUnsupportedError. provider/spec/libvirt-uri.ts holds the matching check table;
+ * test/unit/spec/libvirt-uri.test.ts keeps the two in step.
+ */
+import { InvalidUriError, TransportUnsupportedError } from "../errors";
+import type { Dialer, DialerOptions } from "./dialer";
+import { UnixDialer } from "./unix";
+import { parseLibvirtUri, unixSocketPath, type LibvirtUri } from "./uri";
+
+/** Makes the dialer of one transport from a parsed URI. */
+type DialerFactory = (u: LibvirtUri, opts: DialerOptions) => Dialer;
+
+const DIALERS: Readonly<Record<string, DialerFactory>> = {
+  unix: (u, opts) => {
+    if (u.host !== "") throw new InvalidUriError(`${u.uri}: the unix transport takes no host name`);
+    return new UnixDialer(unixSocketPath(u), opts);
+  },
+};
+
+/** The transports {@link dialerForUri} can dial. */
+export const DIALABLE_TRANSPORTS: readonly string[] = Object.keys(DIALERS);
+
+/**
+ * The Dialer for a libvirt URI (`qemu:///system`, `qemu+unix:///system?socket=/path`, …);
+ * TransportUnsupportedError for a transport without a dialer.
+ */
+export function dialerForUri(uri: string, opts: DialerOptions = {}): Dialer {
+  const u = parseLibvirtUri(uri);
+  const make = Object.hasOwn(DIALERS, u.transport) ? DIALERS[u.transport] : undefined;
+  if (!make) throw new TransportUnsupportedError(u.transport, uri);
+  return make(u, opts);
+}
