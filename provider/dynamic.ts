@@ -50,18 +50,21 @@ function partial(err: ApplyError & { live: LiveState }, id: string, desired: VmC
 async function apply(props: Props, id: string | undefined, known?: Unconfirmed): Promise<{ id: string; outs: VmCpuOutputs }> {
   const desired = parseInputs(props);
   const name = nameOf(props);
-  return withHypervisor(desired, async (hv) => {
+  const result = await withHypervisor(desired, async (hv) => {
     try {
       const { live, warnings } = await converge(hv, desired, labelOf(props), log, id === undefined ? "create" : "update", known);
       return { id: id ?? resourceId(desired, live.uuid), outs: toOutputs(live, desired, name, warnings) };
     } catch (err) {
-      if (!(err instanceof ApplyError)) throw err;
-      const live = err.live ?? (await readAfterLoss(desired, labelOf(props)));
-      if (!live) throw unreadable(err);
-      const seen = markUnconfirmed(live, known ?? { instance: undefined, vcpuIds: [] });
-      return partial(Object.assign(err, { live: seen }), id ?? resourceId(desired, live.uuid), desired, name);
+      if (err instanceof ApplyError) return err;
+      throw err;
     }
   });
+  if (!(result instanceof ApplyError)) return result;
+  // Read again only after the connection was given back: a shared one may be the one that dropped.
+  const live = result.live ?? (await readAfterLoss(desired, labelOf(props)));
+  if (!live) throw unreadable(result);
+  const seen = markUnconfirmed(live, known ?? { instance: undefined, vcpuIds: [] });
+  return partial(Object.assign(result, { live: seen }), id ?? resourceId(desired, live.uuid), desired, name);
 }
 
 /** How long an apply that lost its connection tries to connect again and read what the VM has now. */

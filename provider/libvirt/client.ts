@@ -104,6 +104,11 @@ export class LibvirtClient {
     return this.rpc.closed;
   }
 
+  /** Whether this connection keeps the process alive (see {@link RpcConnection.setRef}). */
+  setRef(keepAlive: boolean): void {
+    this.rpc.setRef(keepAlive);
+  }
+
   /** Engine counters (PINGs answered, unmatched replies, ignored frames). */
   get stats(): Readonly<RpcStats> {
     return this.rpc.stats;

@@ -88,6 +88,16 @@ export class RpcConnection {
     return this.closedBy !== undefined;
   }
 
+  /**
+   * Whether the stream keeps the process alive (`net.Socket.ref`/`unref`); a pool unrefs an idle
+   * connection so a process with nothing else to do can exit. No-op for streams without it.
+   */
+  setRef(keepAlive: boolean): void {
+    const s = this.stream as Duplex & { ref?: () => void; unref?: () => void };
+    if (keepAlive) s.ref?.();
+    else s.unref?.();
+  }
+
   /** Number of calls awaiting a reply. */
   get inFlight(): number {
     return this.pending.size;

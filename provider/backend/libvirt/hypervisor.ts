@@ -33,6 +33,7 @@ import { takeLease } from "./lease";
 import { queryHotpluggableCpus } from "./qemu";
 import { AGENT_PING_MS, readDomain, topologyOf, type Versions } from "./read";
 import { qemuVcpus } from "../slots";
+import { LibvirtPool, type PooledConnection } from "./pool";
 
 /** How to open a {@link LibvirtHypervisor}. */
 export interface LibvirtTarget {
@@ -40,9 +41,9 @@ export interface LibvirtTarget {
   readonly domain: string;
   /** Use the guest agent at all (`guestAgent` not "off"). */
   readonly useAgent: boolean;
-  /** Test seam: dial something else than the URI's socket. */
+  /** Test seam: dial something else than the URI's socket (a connection of its own, not pooled). */
   readonly dialer?: Dialer;
-  /** Bound of dial + auth + open in ms (default 5 000). */
+  /** Bound of dial + auth + open in ms (default 5 000; a connection of its own, not pooled). */
   readonly connectTimeoutMs?: number;
 }
 
@@ -87,6 +88,8 @@ export class LibvirtHypervisor implements Hypervisor {
     private readonly useAgent: boolean,
     /** Close the client with the hypervisor (false when the client is shared). */
     private readonly ownsClient: boolean,
+    /** Gives a pooled connection back on close. */
+    private readonly lent?: PooledConnection,
   ) {}
 
   /**
@@ -127,13 +130,30 @@ export class LibvirtHypervisor implements Hypervisor {
     return { libvirt, qemu };
   }
 
-  /** Connects and looks the domain up; the hypervisor owns (and closes) the connection. */
+  /**
+   * Looks the domain up over the process's shared connection to `target.uri` ({@link libvirtPool});
+   * closing the hypervisor gives the connection back. With a test `dialer` or `connectTimeoutMs`,
+   * connects on its own instead, and the hypervisor owns (and closes) that connection.
+   */
   static async open(target: LibvirtTarget): Promise<LibvirtHypervisor> {
+    if (target.dialer === undefined && target.connectTimeoutMs === undefined) return LibvirtHypervisor.openPooled(target);
     const client = await LibvirtHypervisor.connect(target.uri, target.dialer, target.connectTimeoutMs);
     try {
       return await LibvirtHypervisor.forDomain(client, target.domain, target.useAgent, true);
     } catch (err) {
       await client.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private static async openPooled(target: LibvirtTarget): Promise<LibvirtHypervisor> {
+    const lent = await libvirtPool.acquire(target.uri);
+    try {
+      const dom = await lookupDomain(lent.client, target.domain);
+      return new LibvirtHypervisor(lent.client, dom, lent.versions, target.useAgent, false, lent);
+    } catch (err) {
+      lent.release();
+      if (isNoDomain(err)) throw new ProviderError("VM_NOT_FOUND", `libvirt domain "${target.domain}" does not exist`, { cause: err });
       throw err;
     }
   }
@@ -235,6 +255,13 @@ export class LibvirtHypervisor implements Hypervisor {
   }
 
   async close(): Promise<void> {
+    this.lent?.release();
     if (this.ownsClient) await this.client.close();
   }
 }
+
+/** The process's libvirt connections: one per URI, shared by every operation (pool.ts). */
+export const libvirtPool = new LibvirtPool({
+  connect: (uri) => LibvirtHypervisor.connect(uri),
+  versions: (client) => LibvirtHypervisor.versions(client),
+});
