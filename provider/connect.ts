@@ -39,19 +39,24 @@ export async function withHypervisor<T>(spec: ConnectionSpec, fn: (hv: Hyperviso
 }
 
 /**
- * Reads the VM within `timeoutMs`: its live state, or undefined when it did not answer in
- * time — and then the connection is closed right away, so nothing is left open behind the
- * caller (a hung daemon would otherwise hold it for a whole call timeout).
+ * Runs `fn` on the VM's hypervisor within `timeoutMs`: its result, or undefined when it did not
+ * finish in time — and then the hypervisor is closed (or given back to the pool) right away, so
+ * nothing waits behind the caller for a whole call timeout.
  */
-export async function readWithin(spec: ConnectionSpec, timeoutMs: number): Promise<LiveState | undefined> {
+export async function within<T>(spec: ConnectionSpec, timeoutMs: number, fn: (hv: Hypervisor) => Promise<T>): Promise<T | undefined> {
   const abandon = new AbortController();
   const expired = new Promise<undefined>((resolve) => abandon.signal.addEventListener("abort", () => resolve(undefined)));
   const timer = setTimeout(() => abandon.abort(), timeoutMs);
   try {
-    return await Promise.race([withHypervisor(spec, (hv) => hv.read(), abandon.signal), expired]);
+    return await Promise.race([withHypervisor(spec, fn, abandon.signal), expired]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Reads the VM within `timeoutMs` ({@link within}); undefined when it did not answer in time. */
+export function readWithin(spec: ConnectionSpec, timeoutMs: number): Promise<LiveState | undefined> {
+  return within(spec, timeoutMs, (hv) => hv.read());
 }
 
 /** How often {@link rereadAfterLoss} tries to connect again. */

@@ -5,11 +5,11 @@
  * stdout (shown by `pulumi up` as info diagnostics) with the resource name in each line.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { connectionFromId, readWithin, rereadAfterLoss, withHypervisor, resourceId } from "./connect";
-import { markUnconfirmed, unconfirmedOf, type Unconfirmed } from "./apply";
+import { connectionFromId, rereadAfterLoss, within, withHypervisor, resourceId } from "./connect";
+import { markUnconfirmed, unconfirmedOf, type Hypervisor, type Unconfirmed } from "./apply";
 import { converge } from "./converge";
 import { ApplyError, ProviderError, describeCause, hasCode } from "./errors";
-import { decide, describeStep, plan, refusalMessage } from "./plan";
+import { decide, describeStep, machineNotOffered, plan, refusalMessage } from "./plan";
 import {
   VmCpuOutputs,
   checkInputs,
@@ -95,11 +95,16 @@ const PREVIEW_READ_MS = 5000;
 async function previewAdoption(inputs: Props, label: string): Promise<dynamic.CheckFailure[]> {
   const desired = parseInputs(inputs);
   try {
-    const live = await readWithin(desired, PREVIEW_READ_MS);
-    if (!live) {
+    const seen = await within(desired, PREVIEW_READ_MS, async (hv) => {
+      const live = await hv.read();
+      return { live, machine: desired.machine ? await machineFailure(hv, desired.machine, live.arch) : undefined };
+    });
+    if (!seen) {
       log(`${label}: the VM did not answer within ${PREVIEW_READ_MS / 1000} s; the plan is made at apply`);
       return [];
     }
+    const { live, machine } = seen;
+    if (machine) return [machine];
     const p = plan(live, desired);
     if (p.refused.length) return [{ property: p.refused[0]!.field, reason: refusalMessage(label, p.refused) }];
     for (const line of [...p.steps.map(describeStep), ...p.blockers.map((b) => `fail unless fixed: ${b}`)]) log(`${label}: will ${line}`);
@@ -107,6 +112,30 @@ async function previewAdoption(inputs: Props, label: string): Promise<dynamic.Ch
     return [];
   } catch (err) {
     log(`${label}: can't read the VM yet (${describeCause(err)}); the plan is made at apply`);
+    return [];
+  }
+}
+
+/** A check failure when the host's QEMU does not offer `machine` for `arch` (unknown when the backend can't tell). */
+async function machineFailure(hv: Hypervisor, machine: string, arch: string): Promise<dynamic.CheckFailure | undefined> {
+  const offer = await hv.machines?.(arch);
+  const reason = offer && machineNotOffered(machine, offer.machines, offer.where);
+  return reason ? { property: "machine", reason } : undefined;
+}
+
+/**
+ * Preview of an update that changes `machine`: the host must offer it. Checked here, not at
+ * diff, because diff must not connect; a VM that does not answer leaves it to apply.
+ */
+async function previewMachine(olds: Props, inputs: Props, label: string): Promise<dynamic.CheckFailure[]> {
+  const desired = parseInputs(inputs);
+  if (!desired.machine || olds["machine"] === desired.machine) return [];
+  const machine = desired.machine;
+  try {
+    const failure = await within(desired, PREVIEW_READ_MS, async (hv) => machineFailure(hv, machine, (await hv.read({ guest: false })).arch));
+    return failure ? [failure] : [];
+  } catch (err) {
+    log(`${label}: can't ask the host which machine types it offers (${describeCause(err)}); checked at apply`);
     return [];
   }
 }
@@ -143,7 +172,8 @@ export const provider: dynamic.ResourceProvider = {
   async check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
     const { inputs, failures } = checkInputs(olds, news);
     const creating = Object.keys(olds ?? {}).filter((k) => !k.startsWith("__")).length === 0;
-    if (failures.length || !creating || containsUnknown(inputs)) return { inputs, failures };
+    if (failures.length || containsUnknown(inputs)) return { inputs, failures };
+    if (!creating) return { inputs, failures: await previewMachine(olds, inputs, labelOf(inputs)) };
     return { inputs, failures: await previewAdoption(inputs, labelOf(inputs)) };
   },
 

@@ -7,7 +7,7 @@ import { VmCpu } from "pulumi-qemu-vcpu";
 
 /** One VM of the fleet. */
 interface FleetVm {
-  /** libvirt URI of its host; a remote daemon reached through a forwarded unix socket (see README). */
+  /** libvirt URI of its host, as `virsh -c` takes it: `qemu:///system`, `qemu+ssh://root@kvm2/system`, `qemu+tls://…`. */
   uri: string;
   domain: string;
   vcpus: number;
@@ -17,15 +17,20 @@ interface FleetVm {
 const DEFAULT_FLEET: FleetVm[] = [
   { uri: "qemu:///system", domain: "web01", vcpus: 2 },
   { uri: "qemu:///system", domain: "web02", vcpus: 2 },
-  { uri: "qemu+unix:///system?socket=/run/vmcpu/kvm2.sock", domain: "db01", vcpus: 8, maxVcpus: 16 },
+  { uri: "qemu+ssh://root@kvm2.example.net/system", domain: "db01", vcpus: 8, maxVcpus: 16 },
 ];
 
 const fleet = new pulumi.Config().getObject<FleetVm[]>("fleet") ?? DEFAULT_FLEET;
 
-/** Short host name for resource names: the forwarded socket's file name, or "local". */
+/**
+ * Short host name for resource names: "local" for a local socket, an address with dashes
+ * (`127-0-0-1`), else the first label of the host name (`kvm2`).
+ */
 function hostOf(uri: string): string {
-  const socket = /[?&]socket=([^&]+)/.exec(uri)?.[1];
-  return socket ? socket.replace(/^.*\//, "").replace(/\.sock$/, "") : "local";
+  const host = new URL(uri).hostname.replace(/^\[|\]$/g, "");
+  if (host === "") return "local";
+  if (/^[\d.]+$|:/.test(host)) return host.replace(/[.:]+/g, "-");
+  return host.split(".")[0]!;
 }
 
 const cpus = fleet.map(

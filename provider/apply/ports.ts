@@ -3,7 +3,7 @@
  * the executor knows nothing of sockets or protocols.
  */
 import type { LeaseHolder } from "../errors";
-import type { LiveState } from "../spec";
+import type { LiveState, OfferedMachine } from "../spec";
 import type { DefineConfigStep, HotAddStep, UnplugStep } from "../plan";
 
 /** One CPU as the guest sees it (qemu-guest-agent `GuestLogicalProcessor`). */
@@ -86,8 +86,20 @@ export interface Hypervisor {
    * AGENT_UNAVAILABLE), or undefined when the agent is not to be used.
    */
   guest(deadline: number): GuestPort | undefined;
+  /**
+   * The machine types the host's QEMU offers for `arch`, and who offers them in words (for
+   * messages); absent on backends that can't tell.
+   */
+  machines?(arch: string): Promise<OfferedMachines>;
   /** Releases the connection. */
   close(): Promise<void>;
+}
+
+/** What {@link Hypervisor.machines} found. */
+export interface OfferedMachines {
+  /** E.g. "QEMU 7.2.0 at qemu:///system (x86_64)". */
+  readonly where: string;
+  readonly machines: readonly OfferedMachine[];
 }
 
 /** Progress messages (shown as `pulumi up` diagnostics). */

@@ -166,6 +166,11 @@ export class LibvirtClient {
     return formatVersion(await this.invoke(R.ConnectGetVersion, undefined));
   }
 
+  /** REMOTE_PROC_CONNECT_GET_CAPABILITIES: the host's capabilities XML (guests, arches, machine types). */
+  connectGetCapabilities(): Promise<string> {
+    return this.invoke(R.ConnectGetCapabilities, undefined);
+  }
+
   /** REMOTE_PROC_CONNECT_GET_HOSTNAME. */
   connectGetHostname(): Promise<string> {
     return this.invoke(R.ConnectGetHostname, undefined);

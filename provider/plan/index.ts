@@ -8,3 +8,4 @@ export * from "./slots";
 export * from "./plan";
 export * from "./diff";
 export * from "./bounds";
+export * from "./machines";

@@ -93,3 +93,12 @@ export const LiveState = z.object({
   instance: z.string().optional(),
 });
 export type LiveState = z.infer<typeof LiveState>;
+
+/** A machine type the host's QEMU offers for the VM's architecture (`query-machines`, libvirt capabilities). */
+export const OfferedMachine = z.object({
+  /** The versioned name, e.g. "pc-q35-7.2". */
+  name: z.string(),
+  /** Its alias, e.g. "q35", when QEMU has one. */
+  alias: z.string().optional(),
+});
+export type OfferedMachine = z.infer<typeof OfferedMachine>;

@@ -39,6 +39,11 @@ export interface EngineOptions {
   readonly stack?: string;
   /** Stack config without namespace (`pulumi config set KEY VALUE`). */
   readonly config?: Readonly<Record<string, string>>;
+  /**
+   * Resource steps of `up` at once (`pulumi up --parallel`; the harness's resources never depend on
+   * each other). Default 1, so tests read the calls in program order; Pulumi's own default is unbounded.
+   */
+  readonly parallel?: number;
 }
 
 /** Options of `preview`, like the CLI flags of the same names. */
@@ -100,12 +105,9 @@ export class MiniEngine {
   }
 
   private async deploy(ctx: StepContext, regs: readonly Registration[]): Promise<StepReport[]> {
-    const steps: StepReport[] = [];
     const wanted = regs.filter(isDynamic);
-    for (const reg of wanted) {
-      steps.push(reg.readId === undefined ? await stepFor(ctx, reg) : await readStep(ctx, { ...reg, readId: reg.readId }));
-      if (steps.at(-1)?.error) return steps;
-    }
+    const steps = await this.stepsFor(ctx, wanted);
+    if (steps.some((s) => s.error)) return steps;
     const gone = [...ctx.state.values()].filter((s) => !wanted.some((r) => r.urn === s.urn)).reverse();
     for (const old of gone) {
       steps.push(await destroyStep(ctx, old));
@@ -113,6 +115,27 @@ export class MiniEngine {
     }
     for (const old of ctx.pendingDeletes.splice(0)) await deleteResource(ctx, old);
     return steps;
+  }
+
+  /**
+   * One step per registration, `opts.parallel` at a time; after a failed step no new step starts
+   * (the ones running finish), as the engine does. Steps are reported in program order.
+   */
+  private async stepsFor(ctx: StepContext, wanted: readonly Registration[]): Promise<StepReport[]> {
+    const done: (StepReport | undefined)[] = [];
+    let next = 0;
+    let failed = false;
+    const worker = async (): Promise<void> => {
+      while (!failed && next < wanted.length) {
+        const i = next++;
+        const reg = wanted[i]!;
+        done[i] = reg.readId === undefined ? await stepFor(ctx, reg) : await readStep(ctx, { ...reg, readId: reg.readId });
+        if (done[i]!.error) failed = true;
+      }
+    };
+    const width = Math.max(1, Math.min(this.opts.parallel ?? 1, wanted.length));
+    await Promise.all(Array.from({ length: width }, worker));
+    return done.filter((s): s is StepReport => s !== undefined);
   }
 
   private async refreshAll(ctx: StepContext): Promise<StepReport[]> {

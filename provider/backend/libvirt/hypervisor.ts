@@ -23,7 +23,7 @@ import {
   type Dialer,
 } from "../../libvirt";
 import { ProviderError, type LeaseHolder } from "../../errors";
-import { pollUntil, type GuestPort, type Hypervisor, type Lease, type Logger, type ReadOptions, type UnplugOutcome } from "../../apply";
+import { pollUntil, type GuestPort, type Hypervisor, type Lease, type Logger, type OfferedMachines, type ReadOptions, type UnplugOutcome } from "../../apply";
 import type { DefineConfigStep, HotAddStep, UnplugStep } from "../../plan";
 import { entitySize, machineFamily, type LiveState } from "../../spec";
 import { readDomainCpu, rewriteCpuDefinition } from "./domain-xml";
@@ -34,6 +34,7 @@ import { queryHotpluggableCpus } from "./qemu";
 import { AGENT_PING_MS, readDomain, topologyOf, type Versions } from "./read";
 import { qemuVcpus } from "../slots";
 import { LibvirtPool, type PooledConnection } from "./pool";
+import { offeredMachines } from "./capabilities";
 
 /** How to open a {@link LibvirtHypervisor}. */
 export interface LibvirtTarget {
@@ -248,6 +249,12 @@ export class LibvirtHypervisor implements Hypervisor {
   /** The lease in the domain's live metadata (lease.ts). */
   lease(holder: LeaseHolder, log: Logger): Promise<Lease> {
     return takeLease(this.client, () => this.dom, holder, log);
+  }
+
+  /** The machine types libvirt's capabilities list for `arch`. */
+  async machines(arch: string): Promise<OfferedMachines> {
+    const machines = offeredMachines(await this.client.connectGetCapabilities(), arch);
+    return { where: `QEMU ${this.versions.qemu} through libvirt (${arch})`, machines };
   }
 
   guest(deadline: number): GuestPort | undefined {

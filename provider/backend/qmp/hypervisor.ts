@@ -5,7 +5,7 @@
  * (`vcpu<N>`); unplug is `device_del`, completed by `DEVICE_DELETED` (fast path) or by QEMU's
  * slot view (under TCG only the vCPU's `lapic` child is ever reported deleted).
  */
-import { LOCAL_LEASE, type GuestPort, type Hypervisor, type Lease, type ReadOptions, type UnplugOutcome } from "../../apply";
+import { LOCAL_LEASE, type GuestPort, type Hypervisor, type Lease, type OfferedMachines, type ReadOptions, type UnplugOutcome } from "../../apply";
 import { ProviderError } from "../../errors";
 import type { HotAddStep, UnplugStep } from "../../plan";
 import {
@@ -106,6 +106,12 @@ export class QmpHypervisor implements Hypervisor {
 
   read(opts?: ReadOptions): Promise<LiveState> {
     return qmpCall(`reading QEMU at ${this.endpoint}`, () => readQmp(this.monitor, this.endpoint, () => this.readAgent(opts?.guest ?? true)));
+  }
+
+  /** The machine types this QEMU binary offers (`query-machines`; one binary is one architecture). */
+  async machines(arch: string): Promise<OfferedMachines> {
+    const list = await qmpCall(`reading QEMU's machine types at ${this.endpoint}`, () => query(this.monitor, "query-machines"));
+    return { where: `this QEMU (${arch}, ${this.endpoint})`, machines: list.map((m) => (m.alias ? { name: m.name, alias: m.alias } : { name: m.name })) };
   }
 
   private topologyAndArch(): Promise<{ topology: Topology; arch: string }> {

@@ -65,6 +65,8 @@ export const ConnectClose = remote<void, void>("CONNECT_CLOSE", noArgs, voidRet)
 export const ConnectGetVersion = remote<void, bigint>("CONNECT_GET_VERSION", noArgs, readUHyper);
 /** REMOTE_PROC_CONNECT_GET_LIB_VERSION: void → `{ unsigned hyper lib_ver; }`. */
 export const ConnectGetLibVersion = remote<void, bigint>("CONNECT_GET_LIB_VERSION", noArgs, readUHyper);
+/** REMOTE_PROC_CONNECT_GET_CAPABILITIES: void → `{ remote_nonnull_string capabilities; }` (the capabilities XML). */
+export const ConnectGetCapabilities = remote<void, string>("CONNECT_GET_CAPABILITIES", noArgs, readNonnullString);
 /** REMOTE_PROC_CONNECT_GET_HOSTNAME: void → `{ remote_nonnull_string hostname; }`. */
 export const ConnectGetHostname = remote<void, string>("CONNECT_GET_HOSTNAME", noArgs, readNonnullString);
 /** REMOTE_PROC_CONNECT_SUPPORTS_FEATURE: `{ int feature; }` → `{ int supported; }`. */

@@ -29,3 +29,14 @@ export function unknownVcpusProgram(name: string, args: Omit<VmCpuArgs, "vcpus">
     return new VmCpu(name, { ...args, vcpus: sizer.cpus });
   };
 }
+
+/** One VM of {@link fleetProgram}. */
+export interface FleetEntry {
+  readonly uri: string;
+  readonly domain: string;
+}
+
+/** One `VmCpu` per entry (`<domain>-cpu`), all with the same shape; none depends on another. */
+export function fleetProgram(entries: readonly FleetEntry[], shape: Omit<VmCpuArgs, "libvirt" | "qmp">): Program {
+  return () => entries.map((e) => new VmCpu(`${e.domain}-cpu`, { ...shape, libvirt: { uri: e.uri, domain: e.domain } }));
+}

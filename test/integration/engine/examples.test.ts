@@ -31,7 +31,7 @@ describe("each example declares what its README says", () => {
     fleet: {
       config: {},
       names: ["local-web01-cpu", "local-web02-cpu", "kvm2-db01-cpu"],
-      inputs: { libvirt: { uri: "qemu+unix:///system?socket=/run/vmcpu/kvm2.sock", domain: "db01" }, maxVcpus: 16, vcpus: 8 },
+      inputs: { libvirt: { uri: "qemu+ssh://root@kvm2.example.net/system", domain: "db01" }, maxVcpus: 16, vcpus: 8 },
     },
     topology: {
       config: { domain: "db01", vcpus: "12" },
