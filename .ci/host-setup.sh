@@ -142,7 +142,8 @@ say "phase daemons: ${started[*]:-none} started, libvirt answers ($(grep -m1 'Ru
 
 # ------------------------------------------------------------------ 5. sshd on 127.0.0.1:22 for qemu+ssh / qemu+libssh tests
 # A dedicated sshd (no systemd): its own config in $SSHD_DIR, host keys generated there if missing,
-# unix-socket forwarding allowed (libssh's direct-streamlocal), root by key only, keys authorized
+# unix-socket forwarding allowed (libssh's direct-streamlocal; sshd shares its permit list with local TCP
+# forwarding, so that must be "local" too, not "no"), root by key only, keys authorized
 # from $SSHD_DIR/authorized_keys/<user> (tests write there). Restarted only when the config changed
 # or it is not running; then `ssh-keyscan 127.0.0.1` must answer.
 SSHD_DIR=/etc/pulumi-qemu-vcpu/sshd
@@ -174,7 +175,7 @@ phase_sshd() {
 		AuthorizedKeysFile $SSHD_DIR/authorized_keys/%u
 		StrictModes no
 		AllowStreamLocalForwarding yes
-		AllowTcpForwarding no
+		AllowTcpForwarding local
 		X11Forwarding no
 		UsePAM no
 		PrintMotd no
