@@ -2,7 +2,7 @@
  * A Duplex over a child process's stdin/stdout (the RPC byte stream of qemu+ssh). The stream ends
  * only once the child has exited: a clean exit ends it, any other end destroys it with the error
  * `onExit` makes from the exit status and stderr, so pending calls fail at once with that cause.
- * Destroying the stream kills the child.
+ * Destroying the stream kills the child and completes once it has exited.
  */
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { Duplex } from "node:stream";
@@ -10,6 +10,8 @@ import type { SshExit } from "./ssh-diagnose";
 
 /** Longest stderr tail kept for classification, in characters. */
 const STDERR_KEEP = 8192;
+/** How long a child may take to exit after SIGTERM before it gets SIGKILL, in ms. */
+const KILL_GRACE_MS = 2_000;
 
 /**
  * Maps how the child ended to the stream's error; undefined for a clean end. `afterEnd`: we had
@@ -75,12 +77,16 @@ export class ChildStream extends Duplex {
     done();
   }
 
+  /** Kills a running child and finishes once it has exited (SIGKILL if SIGTERM is ignored). */
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      this.killedByUs = true;
-      this.child.kill("SIGTERM");
-    }
-    done(err);
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return done(err);
+    this.killedByUs = true;
+    const hard = setTimeout(() => this.child.kill("SIGKILL"), KILL_GRACE_MS);
+    this.child.once("exit", () => {
+      clearTimeout(hard);
+      done(err);
+    });
+    this.child.kill("SIGTERM");
   }
 
   private exited(code: number | null, signal: NodeJS.Signals | null): void {
