@@ -113,6 +113,8 @@ export class LibsshDialer implements Dialer {
       client.on("error", (err: Error) => fail(this.classify(err, verdict)));
       client.on("close", () => fail(this.error("LINK_LOST", "the ssh connection closed during setup")));
       client.on("ready", () => {
+        // RPC calls are small request/reply frames: without this, Nagle + delayed ACK add ~40 ms each.
+        client.setNoDelay(true);
         client.openssh_forwardOutStreamLocal(p.socket, (err: Error | undefined, channel: ClientChannel) => {
           if (err) return fail(this.error("FORWARD_REFUSED", `opening a channel to ${p.socket}: ${err.message}`, err));
           if (settled) return void channel.destroy();
