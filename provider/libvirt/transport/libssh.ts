@@ -17,7 +17,7 @@ import { knownHostLine, parseKnownHosts, verifyHostKey, type HostKeyVerdict } fr
 import { sshAuthAttempts } from "./libssh-auth";
 import type { SshParams } from "./ssh-params";
 
-/** ssh-level keepalive: a probe every 5 s, the link declared lost after 3 unanswered (~15 s). */
+/** ssh-level keepalive: a probe every 5 s, the link declared lost after 3 unanswered (15–20 s). */
 export const LIBSSH_KEEPALIVE_MS = 5_000;
 const LIBSSH_KEEPALIVE_COUNT = 3;
 /** Handshake bound when the dialer has no connect timeout, in ms. */

@@ -2,7 +2,7 @@
  * The `ssh` command line of qemu+ssh, built as libvirt's own client builds it (src/rpc/virnetsocket.c
  * virNetSocketNewConnectSSH; far side from src/rpc/virnetclient.c virNetClientSSHHelperCommand):
  * `ssh [-p port] [-l user] [-i keyfile] [-T -o BatchMode=yes] -e none [-o StrictHostKeyChecking=no]
- * [-o UserKnownHostsFile=…] -- host sh -c '<far side>'`. Pure; no I/O.
+ * [-o UserKnownHostsFile=…] [-o ConnectTimeout=…] -o ServerAlive… -- host sh -c '<far side>'`. Pure; no I/O.
  */
 import type { SshParams } from "./ssh-params";
 
@@ -39,6 +39,12 @@ function connectTimeoutArgs(timeoutMs: number | undefined): string[] {
   return timeoutMs === undefined ? [] : ["-o", `ConnectTimeout=${Math.max(1, Math.ceil(timeoutMs / 1000))}`];
 }
 
+/**
+ * ssh-level keepalive (not in libvirt's command line): a silently dead link ends ssh after
+ * 3 unanswered probes 5 s apart, so calls fail with LINK_LOST in 15–20 s, as with qemu+libssh.
+ */
+export const SSH_SERVER_ALIVE_ARGS = ["-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"];
+
 /** argv (without the binary, which is `p.command`) of the ssh child for qemu+ssh. */
 export function sshArgv(p: SshParams, timeoutMs?: number): string[] {
   const args: string[] = [];
@@ -49,7 +55,7 @@ export function sshArgv(p: SshParams, timeoutMs?: number): string[] {
   args.push("-e", "none");
   if (p.noVerify) args.push("-o", "StrictHostKeyChecking=no");
   if (p.knownHosts !== undefined) args.push("-o", `UserKnownHostsFile=${p.knownHosts}`);
-  args.push(...connectTimeoutArgs(timeoutMs));
+  args.push(...connectTimeoutArgs(timeoutMs), ...SSH_SERVER_ALIVE_ARGS);
   args.push("--", p.host, `sh -c ${shellQuote(farSideScript(p))}`);
   return args;
 }

@@ -14,7 +14,7 @@ import type { TestDomain } from "../../guest/guest";
 import { startRelay, type SocketRelay } from "./relay";
 import { describeTransportScenario } from "./scenario";
 import { attemptSetVcpus, expectSshFailure, expectUnchanged, pausedDomain } from "./ssh-failures";
-import { makeSshFixture, SSHD_HOST, type SshFixture } from "./sshd";
+import { freezeSshdSession, makeSshFixture, sshClientPorts, SSHD_HOST, type SshFixture } from "./sshd";
 
 let fx: SshFixture;
 beforeAll(async () => {
@@ -108,6 +108,27 @@ describe("libssh: failures are typed, fast, and change nothing", () => {
         expectSshFailure({ err, ms: Date.now() - droppedAt }, "LINK_LOST", SSHD_HOST, 2_000);
         expect(err).toMatchObject({ code: "CONNECTION_CLOSED" });
       } finally {
+        await client.close();
+      }
+      await expectUnchanged(vm);
+    });
+
+    test("the link goes silent (sshd frozen) during a call: ssh2's keepalive fails it with LINK_LOST in ~20 s", async () => {
+      const before = new Set(sshClientPorts(process.pid));
+      const client = await LibvirtClient.connect({ uri: `qemu+libssh://root@${SSHD_HOST}/system?${fx.query}&socket=${relay.path}` });
+      let thaw = (): void => undefined;
+      try {
+        const dom = await client.domainLookupByName(vm.name);
+        const mine = sshClientPorts(process.pid).filter((p) => !before.has(p));
+        expect(mine).toHaveLength(1);
+        thaw = freezeSshdSession(mine[0]!);
+        const frozenAt = Date.now();
+        const err = await client.domainSetVcpusFlags(dom, 2, AFFECT_LIVE).then(() => undefined, (e: unknown) => e);
+        expectSshFailure({ err, ms: Date.now() - frozenAt }, "LINK_LOST", SSHD_HOST, 30_000);
+        expect((err as Error).message).toMatch(/[Kk]eepalive/);
+        expect(Date.now() - frozenAt).toBeGreaterThan(10_000);
+      } finally {
+        thaw();
         await client.close();
       }
       await expectUnchanged(vm);

@@ -11,7 +11,7 @@ import type { TestDomain } from "../../guest/guest";
 import { startRelay, type SocketRelay } from "./relay";
 import { describeTransportScenario } from "./scenario";
 import { attemptSetVcpus, expectSshFailure, expectUnchanged, pausedDomain } from "./ssh-failures";
-import { makeSshFixture, SSHD_HOST, type SshFixture } from "./sshd";
+import { freezeSshdSession, makeSshFixture, sshClientPorts, SSHD_HOST, type SshFixture } from "./sshd";
 
 let fx: SshFixture;
 beforeAll(async () => {
@@ -89,6 +89,26 @@ describe("ssh: failures are typed, fast, and change nothing", () => {
         const err = await call;
         expectSshFailure({ err, ms: Date.now() - droppedAt }, "LINK_LOST", SSHD_HOST, 2_000);
       } finally {
+        await client.close();
+      }
+      await expectUnchanged(vm);
+    });
+
+    test("the link goes silent (sshd frozen) during a call: ssh's keepalive fails it with LINK_LOST in ~20 s", async () => {
+      const client = await LibvirtClient.connect({ uri: `qemu+ssh://root@${SSHD_HOST}/system?${fx.query}&proxy=netcat&socket=${relay.path}` });
+      let thaw = (): void => undefined;
+      try {
+        const dom = await client.domainLookupByName(vm.name);
+        const [pid] = sshChildren(relay.path);
+        const [port] = sshClientPorts(pid!);
+        thaw = freezeSshdSession(port!);
+        const frozenAt = Date.now();
+        const err = await client.domainSetVcpusFlags(dom, 2, AFFECT_LIVE).then(() => undefined, (e: unknown) => e);
+        expectSshFailure({ err, ms: Date.now() - frozenAt }, "LINK_LOST", SSHD_HOST, 30_000);
+        expect((err as Error).message).toMatch(/not responding/);
+        expect(Date.now() - frozenAt).toBeGreaterThan(10_000);
+      } finally {
+        thaw();
         await client.close();
       }
       await expectUnchanged(vm);

@@ -4,6 +4,7 @@
  * AuthorizedKeysFile directory), a known_hosts written from `ssh-keyscan`, and a second key that is
  * never authorized. {@link SshFixture.cleanup} removes the key from authorized_keys and the dir.
  */
+import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,5 +69,45 @@ export async function makeSshFixture(): Promise<SshFixture> {
       unauthorize(comment);
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Runs `ss -tnpH state established FILTER` and returns [localPort, peerPort, pids] per line. */
+function established(filter: string): Array<{ local: number; peer: number; pids: number[] }> {
+  const out = execFileSync("ss", ["-tnpH", "state", "established", filter], { encoding: "utf8" });
+  return out.split("\n").flatMap((line) => {
+    const m = /:(\d+)\s+\S+:(\d+)\s+users:\((.*)\)/.exec(line);
+    if (!m) return [];
+    const pids = [...m[3]!.matchAll(/pid=(\d+)/g)].map((p) => Number(p[1]));
+    return [{ local: Number(m[1]), peer: Number(m[2]), pids }];
+  });
+}
+
+/** Local ports of `pid`'s established connections to the loopback sshd. */
+export function sshClientPorts(pid: number): number[] {
+  return established("( dport = :22 )").filter((c) => c.pids.includes(pid)).map((c) => c.local);
+}
+
+/** The sshd processes serving the connection that comes from local port `port`. */
+export function sshdServing(port: number): number[] {
+  return established(`( sport = :22 and dport = :${port} )`).flatMap((c) => c.pids);
+}
+
+/**
+ * Freezes (SIGSTOP) the sshd processes serving the connection from `port`: the TCP link stays up
+ * but nothing answers, as when a network path dies silently. Returns a thaw that kills them.
+ */
+export function freezeSshdSession(port: number): () => void {
+  const pids = sshdServing(port);
+  if (pids.length === 0) throw new Error(`no sshd serves the connection from port ${port}`);
+  for (const pid of pids) process.kill(pid, "SIGSTOP");
+  return () => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
   };
 }

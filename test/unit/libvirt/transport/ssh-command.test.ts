@@ -1,4 +1,4 @@
-import { farSideScript, shellQuote, sshArgv } from "../../../../provider/libvirt/transport/ssh-command";
+import { farSideScript, shellQuote, SSH_SERVER_ALIVE_ARGS as ALIVE, sshArgv } from "../../../../provider/libvirt/transport/ssh-command";
 import { sshParams } from "../../../../provider/libvirt/transport/ssh-params";
 import { parseLibvirtUri } from "../../../../provider/libvirt/transport/uri";
 
@@ -10,24 +10,24 @@ describe("sshArgv (libvirt virNetSocketNewConnectSSH order)", () => {
   const cases: Record<string, { uri: string; timeoutMs?: number; argv: string[] }> = {
     "host only: batch mode, no escape char, auto proxy": {
       uri: "qemu+ssh://kvm1/system",
-      argv: ["-T", "-o", "BatchMode=yes", "-e", "none", "--", "kvm1", `sh -c ${shellQuote(AUTO)}`],
+      argv: ["-T", "-o", "BatchMode=yes", "-e", "none", ...ALIVE, "--", "kvm1", `sh -c ${shellQuote(AUTO)}`],
     },
     "user, port, keyfile, known_hosts, no_verify": {
       uri: "qemu+ssh://admin@kvm1:2222/system?keyfile=/k/id&known_hosts=/k/kh&no_verify=1",
       argv: ["-p", "2222", "-l", "admin", "-i", "/k/id", "-T", "-o", "BatchMode=yes", "-e", "none", "-o", "StrictHostKeyChecking=no",
-        "-o", "UserKnownHostsFile=/k/kh", "--", "kvm1", `sh -c ${shellQuote(AUTO)}`],
+        "-o", "UserKnownHostsFile=/k/kh", ...ALIVE, "--", "kvm1", `sh -c ${shellQuote(AUTO)}`],
     },
     "no_tty=0 drops -T and BatchMode": {
       uri: "qemu+ssh://kvm1/system?no_tty=0",
-      argv: ["-e", "none", "--", "kvm1", `sh -c ${shellQuote(AUTO)}`],
+      argv: ["-e", "none", ...ALIVE, "--", "kvm1", `sh -c ${shellQuote(AUTO)}`],
     },
     "proxy=netcat: nc -U the default socket": {
       uri: "qemu+ssh://kvm1/system?proxy=netcat",
-      argv: ["-T", "-o", "BatchMode=yes", "-e", "none", "--", "kvm1", `sh -c ${shellQuote(NC)}`],
+      argv: ["-T", "-o", "BatchMode=yes", "-e", "none", ...ALIVE, "--", "kvm1", `sh -c ${shellQuote(NC)}`],
     },
     "a connect timeout becomes ConnectTimeout in whole seconds": {
       uri: "qemu+ssh://kvm1/system?proxy=native", timeoutMs: 2500,
-      argv: ["-T", "-o", "BatchMode=yes", "-e", "none", "-o", "ConnectTimeout=3", "--", "kvm1", `sh -c ${shellQuote("virt-ssh-helper 'qemu:///system'")}`],
+      argv: ["-T", "-o", "BatchMode=yes", "-e", "none", "-o", "ConnectTimeout=3", ...ALIVE, "--", "kvm1", `sh -c ${shellQuote("virt-ssh-helper 'qemu:///system'")}`],
     },
   };
   test.each(Object.entries(cases))("%s", (_name, c) => {
