@@ -148,7 +148,7 @@ say "phase daemons: ${started[*]:-none} started, libvirt answers ($(grep -m1 'Ru
 # or it is not running; then `ssh-keyscan 127.0.0.1` must answer.
 SSHD_DIR=/etc/pulumi-qemu-vcpu/sshd
 phase_sshd() {
-	local t pkgs=() p conf pidfile=/run/pulumi-qemu-vcpu-sshd.pid pid running_ok=0 deadline
+	local t pkgs=() p conf pidfile=/run/pulumi-qemu-vcpu-sshd.pid pid running_ok=0 deadline changed
 	t=$(date +%s%N)
 	for p in openssh-server netcat-openbsd; do installed "$p" || pkgs+=("$p"); done
 	if [ ${#pkgs[@]} -gt 0 ]; then
