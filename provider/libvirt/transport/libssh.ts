@@ -9,7 +9,7 @@ import { appendFileSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
-import { Client, type ClientChannel } from "ssh2";
+import type { ClientChannel } from "ssh2";
 import { SshError, type SshFailureReason } from "../errors";
 import { ChannelStream } from "./channel-stream";
 import type { Dialer, DialerOptions } from "./dialer";
@@ -22,6 +22,11 @@ export const LIBSSH_KEEPALIVE_MS = 5_000;
 const LIBSSH_KEEPALIVE_COUNT = 3;
 /** Handshake bound when the dialer has no connect timeout, in ms. */
 const DEFAULT_READY_TIMEOUT_MS = 20_000;
+
+/** The ssh2 module, loaded on first dial: it takes ~100 ms to load, which local-socket users never pay. */
+function ssh2(): typeof import("ssh2") {
+  return require("ssh2") as typeof import("ssh2");
+}
 
 /** Reads known_hosts text, "" when the file does not exist. */
 function readKnownHosts(path: string): string {
@@ -98,7 +103,7 @@ export class LibsshDialer implements Dialer {
       return Promise.reject(this.error("AUTH_REJECTED", `nothing to authenticate with: ${what}`));
     }
     return new Promise((resolve, reject) => {
-      const client = new Client();
+      const client = new (ssh2().Client)();
       let verdict: HostKeyVerdict | undefined;
       let settled = false;
       const fail = (err: SshError): void => {
