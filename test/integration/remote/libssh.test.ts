@@ -4,12 +4,13 @@
  * key checks against known_hosts (plain, hashed, auto-add), then the failures, each a typed SshError
  * naming the host, fast, with the domain's vCPUs untouched.
  */
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LibvirtClient } from "../../../provider/libvirt/client";
 import { AFFECT_LIVE } from "../../../provider/libvirt/constants";
 import type { SshFailureReason } from "../../../provider/libvirt/errors";
-import { run } from "../../guest/exec";
+import { pollUntil, run } from "../../guest/exec";
 import type { TestDomain } from "../../guest/guest";
 import { startRelay, type SocketRelay } from "./relay";
 import { describeTransportScenario } from "./scenario";
@@ -57,6 +58,24 @@ describe("libssh: known_hosts", () => {
 
   test("known_hosts_verify=ignore skips the check", async () => {
     await works(`qemu+libssh://root@${SSHD_HOST}/system?keyfile=${fx.key}&known_hosts=${fx.emptyKnownHosts}&known_hosts_verify=ignore`);
+  });
+});
+
+describe("libssh: ssh-agent", () => {
+  test("sshauth=agent authenticates with the key held by the agent at SSH_AUTH_SOCK (no keyfile)", async () => {
+    const sock = join(fx.dir, "agent.sock");
+    const agent = spawn("ssh-agent", ["-D", "-a", sock], { stdio: "ignore" });
+    const saved = process.env["SSH_AUTH_SOCK"];
+    try {
+      await pollUntil("ssh-agent socket", () => existsSync(sock), { timeoutMs: 5_000 });
+      await run("ssh-add", ["-q", fx.key], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
+      process.env["SSH_AUTH_SOCK"] = sock;
+      await works(`qemu+libssh://root@${SSHD_HOST}/system?known_hosts=${fx.knownHosts}&sshauth=agent`);
+    } finally {
+      if (saved === undefined) delete process.env["SSH_AUTH_SOCK"];
+      else process.env["SSH_AUTH_SOCK"] = saved;
+      agent.kill();
+    }
   });
 });
 
