@@ -10,6 +10,7 @@
 #                       HOST_SETUP_FORCE_KERNEL=1 re-downloads and unpacks even if a kernel is present.
 #   4. daemons          virtlogd and libvirtd started by hand (no systemd), each only if not running, then a
 #                       poll (with a deadline) until `virsh -c qemu:///system version` answers.
+#   5. sshd             a dedicated sshd on 127.0.0.1:22 (config in /etc/pulumi-qemu-vcpu/sshd) for the ssh transports.
 # Prints the elapsed time of each phase.
 set -euo pipefail
 export LC_ALL=C DEBIAN_FRONTEND=noninteractive
@@ -138,5 +139,72 @@ until out=$("${SUDO[@]}" virsh -c "$URI" version 2>&1); do
 	sleep 0.1
 done
 say "phase daemons: ${started[*]:-none} started, libvirt answers ($(grep -m1 'Running hypervisor' <<<"$out" | sed 's/^ *//')): $(ms "$t") ms"
+
+# ------------------------------------------------------------------ 5. sshd on 127.0.0.1:22 for qemu+ssh / qemu+libssh tests
+# A dedicated sshd (no systemd): its own config in $SSHD_DIR, host keys generated there if missing,
+# unix-socket forwarding allowed (libssh's direct-streamlocal; sshd shares its permit list with local TCP
+# forwarding, so that must be "local" too, not "no"), root by key only, keys authorized
+# from $SSHD_DIR/authorized_keys/<user> (tests write there). Restarted only when the config changed
+# or it is not running; then `ssh-keyscan 127.0.0.1` must answer.
+SSHD_DIR=/etc/pulumi-qemu-vcpu/sshd
+phase_sshd() {
+	local t pkgs=() p conf pidfile=/run/pulumi-qemu-vcpu-sshd.pid pid running_ok=0 deadline changed
+	t=$(date +%s%N)
+	for p in openssh-server netcat-openbsd; do installed "$p" || pkgs+=("$p"); done
+	if [ ${#pkgs[@]} -gt 0 ]; then
+		"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/tmp/host-setup-apt.log 2>&1 || {
+			"${SUDO[@]}" apt-get update -qq
+			"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/tmp/host-setup-apt.log 2>&1
+		} || { tail -n 40 /tmp/host-setup-apt.log >&2; die "apt-get install ${pkgs[*]} failed"; }
+	fi
+	"${SUDO[@]}" mkdir -p "$SSHD_DIR/authorized_keys" /run/sshd
+	"${SUDO[@]}" chmod 0755 "$SSHD_DIR" "$SSHD_DIR/authorized_keys"
+	for p in ed25519 rsa; do
+		[ -f "$SSHD_DIR/ssh_host_${p}_key" ] || "${SUDO[@]}" ssh-keygen -q -t "$p" -N '' -f "$SSHD_DIR/ssh_host_${p}_key"
+	done
+	conf=$(cat <<-CONF
+		# written by .ci/host-setup.sh (phase sshd); loopback only
+		ListenAddress 127.0.0.1:22
+		HostKey $SSHD_DIR/ssh_host_ed25519_key
+		HostKey $SSHD_DIR/ssh_host_rsa_key
+		PidFile $pidfile
+		PermitRootLogin prohibit-password
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		PubkeyAuthentication yes
+		AuthorizedKeysFile $SSHD_DIR/authorized_keys/%u
+		StrictModes no
+		AllowStreamLocalForwarding yes
+		AllowTcpForwarding local
+		X11Forwarding no
+		UsePAM no
+		PrintMotd no
+		MaxStartups 100:30:200
+		Subsystem sftp internal-sftp
+	CONF
+	)
+	if [ "$(cat "$SSHD_DIR/sshd_config" 2>/dev/null)" != "$conf" ]; then
+		printf '%s\n' "$conf" | "${SUDO[@]}" tee "$SSHD_DIR/sshd_config.new" >/dev/null
+		"${SUDO[@]}" /usr/sbin/sshd -t -f "$SSHD_DIR/sshd_config.new" || die "sshd rejects $SSHD_DIR/sshd_config.new"
+		"${SUDO[@]}" mv "$SSHD_DIR/sshd_config.new" "$SSHD_DIR/sshd_config"
+		changed=1
+	else
+		changed=0
+	fi
+	pid=$(cat "$pidfile" 2>/dev/null || true)
+	if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sshd ]; then running_ok=1; fi
+	if [ $running_ok = 1 ] && [ $changed = 1 ]; then "${SUDO[@]}" kill "$pid"; running_ok=0
+		deadline=$(( $(date +%s) + 10 ))
+		while [ -e "/proc/$pid" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.1; done
+	fi
+	[ $running_ok = 1 ] || "${SUDO[@]}" /usr/sbin/sshd -f "$SSHD_DIR/sshd_config"
+	deadline=$(( $(date +%s) + 15 ))
+	until ssh-keyscan -T 2 127.0.0.1 2>/dev/null | grep -q ssh-ed25519; do
+		[ "$(date +%s)" -lt "$deadline" ] || die "sshd on 127.0.0.1:22 does not answer ssh-keyscan within 15 s"
+		sleep 0.1
+	done
+	say "phase sshd: ${pkgs[*]:-no packages} installed, config $([ $changed = 1 ] && echo written || echo unchanged), $([ $running_ok = 1 ] && echo 'already running' || echo started), ssh-keyscan 127.0.0.1 answers: $(ms "$t") ms"
+}
+phase_sshd
 
 say "done in $(ms "$T_ALL") ms"

@@ -29,7 +29,8 @@ export type LibvirtClientErrorCode =
   | "CONNECT_TIMEOUT"
   | "AUTH_UNSUPPORTED"
   | "AUTH_FAILED"
-  | "INVALID_CPU_LIST";
+  | "INVALID_CPU_LIST"
+  | "SSH_FAILED";
 
 /** Base class of all errors thrown by `provider/libvirt`; narrow on `code`. */
 export abstract class LibvirtClientError extends Error {
@@ -305,4 +306,91 @@ export function isUnsupported(err: unknown): boolean {
 /** True for any error thrown by this module (narrow further on `code`). */
 export function isLibvirtClientError(err: unknown): err is LibvirtClientError {
   return err instanceof LibvirtClientError;
+}
+
+/**
+ * Why an ssh transport failed (see {@link SshError}): classified from the `ssh` child's stderr
+ * and exit (qemu+ssh) or from the in-process client's failure (qemu+libssh, qemu+libssh2).
+ */
+export type SshFailureReason =
+  | "HOST_KEY_UNKNOWN"
+  | "HOST_KEY_CHANGED"
+  | "AUTH_REJECTED"
+  | "REFUSED"
+  | "TIMEOUT"
+  | "UNREACHABLE"
+  | "HELPER_MISSING"
+  | "DAEMON_UNREACHABLE"
+  | "FORWARD_REFUSED"
+  | "COMMAND_MISSING"
+  | "LINK_LOST"
+  | "FAILED";
+
+/** What to do about each {@link SshFailureReason}; `h` is the host (and port), `f` the far-side details. */
+const SSH_HINTS: Readonly<Record<SshFailureReason, (d: SshFailureDetails) => string>> = {
+  HOST_KEY_UNKNOWN: (d) =>
+    `its host key is not in ${d.knownHosts ?? "known_hosts"}: check the fingerprint, then add it: ssh-keyscan ${d.portArg}${d.host} >> ${d.knownHosts ?? "~/.ssh/known_hosts"}`,
+  HOST_KEY_CHANGED: (d) =>
+    `its host key differs from the one in ${d.knownHosts ?? "known_hosts"} (possible man-in-the-middle): if ${d.host} was reinstalled, remove the old entry (ssh-keygen -R ${d.host}) and add the new one (ssh-keyscan ${d.portArg}${d.host})`,
+  AUTH_REJECTED: (d) =>
+    `${d.host} refused every key offered for ${d.user ?? "the user"}: authorize your public key there (~/.ssh/authorized_keys), pass keyfile=/path/to/key, or load the key into ssh-agent`,
+  REFUSED: (d) => `nothing accepts connections on ${d.host} port ${d.port}: is sshd running there, and is the port right?`,
+  TIMEOUT: (d) => `${d.host} port ${d.port} did not answer in time: check the address, the network and firewalls`,
+  UNREACHABLE: (d) => `${d.host} cannot be resolved or reached: check the host name and the network`,
+  HELPER_MISSING: (d) =>
+    `the far side has no usable virt-ssh-helper or netcat (${d.netcat ?? "nc"}): install libvirt-clients or netcat-openbsd on ${d.host}, or point netcat= at it`,
+  DAEMON_UNREACHABLE: (d) =>
+    `on ${d.host} the libvirt socket ${d.socket ?? ""} cannot be reached: is libvirtd running there, and is socket= right?`,
+  FORWARD_REFUSED: (d) =>
+    `sshd on ${d.host} refused to forward to the libvirt socket ${d.socket ?? ""}: is libvirtd running there, is socket= right, and does its sshd_config allow AllowStreamLocalForwarding?`,
+  COMMAND_MISSING: (d) => `the ssh client ${d.command ?? "ssh"} was not found here: install openssh-client or set command=/path/to/ssh`,
+  LINK_LOST: (d) => `the connection to ${d.host} dropped: the outcome of a call in flight is unknown; check the link and retry`,
+  FAILED: (d) => `see the detail above; try ssh ${d.portArg}${d.host} by hand`,
+};
+
+/** Facts an {@link SshError} message is built from. */
+export interface SshFailureDetails {
+  /** Host name as given in the URI. */
+  host: string;
+  /** Port (22 when the URI gives none). */
+  port: number;
+  user?: string;
+  knownHosts?: string;
+  netcat?: string;
+  socket?: string;
+  command?: string;
+  /** `-p PORT ` for ssh-keyscan hints, "" for port 22. */
+  portArg: string;
+}
+
+/**
+ * The ssh transport failed: host key, authentication, connection, far-side helper or a link
+ * lost mid-call. `reason` says which; the message names the host and what to do.
+ */
+export class SshError extends LibvirtClientError {
+  readonly code = "SSH_FAILED";
+
+  constructor(
+    /** Machine-readable failure class. */
+    readonly reason: SshFailureReason,
+    /** The host (as in the URI). */
+    readonly host: string,
+    /** What ssh or the client said (last stderr lines, or the client error message). */
+    readonly detail: string,
+    details: Omit<SshFailureDetails, "host" | "portArg">,
+    options?: { cause?: unknown },
+  ) {
+    const full: SshFailureDetails = { ...details, host, portArg: details.port === 22 ? "" : `-p ${details.port} ` };
+    super(`ssh to ${details.user ? `${details.user}@` : ""}${host}:${details.port} failed (${reason})${detail ? `: ${detail}` : ""}; ${SSH_HINTS[reason](full)}`, options);
+  }
+}
+
+/** The first {@link SshError} in `err`'s `cause` chain (connect and call errors wrap it), or undefined. */
+export function findSshError(err: unknown): SshError | undefined {
+  let cur: unknown = err;
+  for (let i = 0; i < MAX_CAUSE_DEPTH && cur !== undefined && cur !== null; i++) {
+    if (cur instanceof SshError) return cur;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

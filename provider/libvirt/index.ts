@@ -47,3 +47,10 @@ export {
   isUnsupported,
 } from "./errors";
 export type { ConnectPhase, LibvirtClientErrorCode, RemoteErrorFields, XdrErrorReason } from "./errors";
+// ssh transports (qemu+ssh, qemu+libssh, qemu+libssh2)
+export { SshDialer } from "./transport/ssh";
+export { LibsshDialer } from "./transport/libssh";
+export { sshParams } from "./transport/ssh-params";
+export type { SshParams, SshProxy, KnownHostsVerify, SshAuthMethod } from "./transport/ssh-params";
+export { SshError, findSshError } from "./errors";
+export type { SshFailureReason } from "./errors";

@@ -28,9 +28,19 @@ export const LIBVIRT_TRANSPORTS: Readonly<Record<string, LibvirtTransport>> = {
     implemented: true, host: "none", params: ["socket"],
     examples: ["qemu:///system", "qemu:///session", "qemu+unix:///system?socket=/run/libvirt/libvirt-sock"],
   },
-  ssh: { implemented: false, host: "required", params: [], examples: [] },
-  libssh: { implemented: false, host: "required", params: [], examples: [] },
-  libssh2: { implemented: false, host: "required", params: [], examples: [] },
+  ssh: {
+    implemented: true, host: "required",
+    params: ["keyfile", "known_hosts", "no_verify", "no_tty", "netcat", "socket", "proxy", "command"],
+    examples: ["qemu+ssh://root@kvm1/system", "qemu+ssh://admin@kvm1:2222/system?keyfile=/home/admin/.ssh/id_ed25519&known_hosts=/home/admin/.ssh/known_hosts"],
+  },
+  libssh: {
+    implemented: true, host: "required", params: ["keyfile", "known_hosts", "known_hosts_verify", "sshauth", "socket"],
+    examples: ["qemu+libssh://root@kvm1/system?known_hosts_verify=normal"],
+  },
+  libssh2: {
+    implemented: true, host: "required", params: ["keyfile", "known_hosts", "known_hosts_verify", "sshauth", "socket"],
+    examples: ["qemu+libssh2://root@kvm1/system?keyfile=/root/.ssh/id_ed25519"],
+  },
   tls: { implemented: false, host: "required", params: [], examples: [] },
   tcp: { implemented: false, host: "required", params: [], examples: [] },
   ext: { implemented: false, host: "required", params: [], examples: [] },

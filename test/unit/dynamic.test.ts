@@ -25,9 +25,9 @@ const lv = { uri: "qemu:///system", domain: "web01" };
 
 describe("check", () => {
   test("bad input: the failures, and no VM is contacted", async () => {
-    const r = await provider.check!({}, { libvirt: { uri: "qemu+ssh://kvm1/system", domain: "web01" }, maxVcpus: 4, vcpus: 9 });
+    const r = await provider.check!({}, { libvirt: { uri: "qemu+ssh:///system", domain: "web01" }, maxVcpus: 4, vcpus: 9 });
     expect(r.failures).toEqual([
-      { property: "libvirt.uri", reason: expect.stringContaining('transport "ssh" is not supported yet') },
+      { property: "libvirt.uri", reason: expect.stringContaining('transport ssh needs a host name') },
     ]);
     expect(logs).toEqual([]);
   });

@@ -7,6 +7,9 @@
 import { InvalidUriError, TransportUnsupportedError } from "../errors";
 import type { Dialer, DialerOptions } from "./dialer";
 import { UnixDialer } from "./unix";
+import { SshDialer } from "./ssh";
+import { LibsshDialer } from "./libssh";
+import { sshParams } from "./ssh-params";
 import { parseLibvirtUri, unixSocketPath, type LibvirtUri } from "./uri";
 
 /** Makes the dialer of one transport from a parsed URI. */
@@ -17,6 +20,9 @@ const DIALERS: Readonly<Record<string, DialerFactory>> = {
     if (u.host !== "") throw new InvalidUriError(`${u.uri}: the unix transport takes no host name`);
     return new UnixDialer(unixSocketPath(u), opts);
   },
+  ssh: (u, opts) => new SshDialer(sshParams(u), opts),
+  libssh: (u, opts) => new LibsshDialer(sshParams(u), opts),
+  libssh2: (u, opts) => new LibsshDialer(sshParams(u), opts),
 };
 
 /** The transports {@link dialerForUri} can dial. */

@@ -33,12 +33,12 @@ const domainCases: Record<string, Case> = {
 };
 
 const uriCases: Record<string, Case> = {
-  "ssh transport": { news: withUri("qemu+ssh://root@kvm1/system"), field: "libvirt.uri", says: 'transport "ssh" is not supported yet' },
+  "ssh transport without a host": { news: withUri("qemu+ssh:///system"), field: "libvirt.uri", says: "transport ssh needs a host name" },
   "tls transport": { news: withUri("qemu+tls://kvm1/system"), field: "libvirt.uri", says: 'transport "tls" is not supported yet' },
   "host without transport means TLS": { news: withUri("qemu://kvm1/system"), field: "libvirt.uri", says: 'transport "tls" is not supported yet' },
   "tcp transport": { news: withUri("qemu+tcp://kvm1:16509/system"), field: "libvirt.uri", says: 'transport "tcp" is not supported yet' },
-  "libssh2 transport": { news: withUri("qemu+libssh2://kvm1/system?known_hosts=/root/.ssh/known_hosts"), field: "libvirt.uri", says: 'transport "libssh2" is not supported yet' },
-  "libssh transport": { news: withUri("qemu+libssh://kvm1/system"), field: "libvirt.uri", says: 'transport "libssh" is not supported yet' },
+  "libssh2 with an ssh-only parameter": { news: withUri("qemu+libssh2://kvm1/system?netcat=nc"), field: "libvirt.uri", says: 'parameter "netcat" is not supported for transport libssh2' },
+  "ssh with a libssh-only parameter": { news: withUri("qemu+ssh://kvm1/system?sshauth=agent"), field: "libvirt.uri", says: 'parameter "sshauth" is not supported for transport ssh' },
   "ext transport": { news: withUri("qemu+ext:///system?command=/opt/tunnel"), field: "libvirt.uri", says: 'transport "ext" is not supported yet' },
   "made-up transport": { news: withUri("qemu+http:///system"), field: "libvirt.uri", says: 'transport "http" is not a libvirt transport' },
   "web URL": { news: withUri("http://kvm1/system"), field: "libvirt.uri", says: "must use the QEMU driver" },
@@ -132,7 +132,7 @@ const settingCases: Record<string, Case> = {
   "coldChanges reboot": { news: { ...lv(), coldChanges: "reboot" }, field: "coldChanges", says: '"refuse", "persist" or "restart"' },
   "typo vcpu": { news: { ...lv(), vcpu: 3 }, field: "vcpu", says: 'unknown field "vcpu"; valid: libvirt, qmp, maxVcpus, vcpus' },
   "cpus instead of vcpus": { news: { ...lv(), cpus: 4 }, field: "cpus", says: 'unknown field "cpus"' },
-  "unknown vcpus still checks the URI": { news: { ...withUri("qemu+ssh://kvm1/system"), vcpus: UNKNOWN }, field: "libvirt.uri", says: "not supported yet" },
+  "unknown vcpus still checks the URI": { news: { ...withUri("qemu+ssh:///system"), vcpus: UNKNOWN }, field: "libvirt.uri", says: "needs a host name" },
 };
 
 const cases: Record<string, Case> = {

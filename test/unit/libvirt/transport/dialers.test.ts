@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DialError, InvalidUriError, TransportUnsupportedError } from "../../../../provider/libvirt/errors";
 import { dialerForUri } from "../../../../provider/libvirt/transport/dialers";
+import { LibsshDialer } from "../../../../provider/libvirt/transport/libssh";
+import { SshDialer } from "../../../../provider/libvirt/transport/ssh";
 import { UnixDialer } from "../../../../provider/libvirt/transport/unix";
 
 describe("dialerForUri", () => {
@@ -18,11 +20,9 @@ describe("dialerForUri", () => {
   });
 
   test.each([
-    ["qemu+ssh://root@host/system", "ssh"],
     ["qemu+tls://host/system", "tls"],
     ["qemu://host/system", "tls"],
     ["qemu+tcp://host/system", "tcp"],
-    ["qemu+libssh2://host/system", "libssh2"],
     ["qemu+ext:///system?command=/bin/x", "ext"],
   ])("%s → TransportUnsupportedError(%s)", (uri, transport) => {
     let caught: unknown;
@@ -34,6 +34,21 @@ describe("dialerForUri", () => {
     expect(caught).toBeInstanceOf(TransportUnsupportedError);
     expect(caught).toMatchObject({ code: "TRANSPORT_UNSUPPORTED", transport });
     expect((caught as Error).message).toMatch(/not implemented yet/);
+  });
+
+  test.each([
+    ["qemu+ssh://root@host/system", SshDialer, "ssh:root@host:22"],
+    ["qemu+ssh://host:2222/system?keyfile=/k", SshDialer, "ssh:host:2222"],
+    ["qemu+libssh://root@host/system", LibsshDialer, "libssh:root@host:22"],
+    ["qemu+libssh2://host/system", LibsshDialer, "libssh:root@host:22"],
+  ] as const)("%s → remote %p (%s)", (uri, cls, target) => {
+    const d = dialerForUri(uri);
+    expect(d).toBeInstanceOf(cls);
+    expect(d).toMatchObject({ remote: true, target });
+  });
+
+  test("ssh transport without a host is invalid", () => {
+    expect(() => dialerForUri("qemu+ssh:///system")).toThrow(InvalidUriError);
   });
 
   test("unix transport with a host is invalid", () => {
