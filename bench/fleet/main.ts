@@ -42,15 +42,19 @@ async function withDomains<T>(admin: LibvirtClient, tag: string, count: number, 
 
 /** Runs every method `rounds` times over one transport, rotating the order each round. */
 async function measure(admin: LibvirtClient, via: Transport, count: number, rounds: number): Promise<Record<string, Measured[]>> {
-  const uri = await transportUri(via);
+  const { uri, dispose } = await transportUri(via);
   const results: Record<string, Measured[]> = Object.fromEntries(METHODS.map(([k]) => [k, []]));
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < METHODS.length; i++) {
-      const [key, , method] = METHODS[(i + r) % METHODS.length]!;
-      const m = await withDomains(admin, `${via}${key}${r}`, count, (names) => method(uri, names));
-      results[key]!.push(m);
-      process.stderr.write(`${via} round ${r + 1}/${rounds} ${key}: ${m.ms.toFixed(0)} ms, ${m.connections} connection(s)${m.note ? `, ${m.note}` : ""}\n`);
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < METHODS.length; i++) {
+        const [key, , method] = METHODS[(i + r) % METHODS.length]!;
+        const m = await withDomains(admin, `${via}${key}${r}`, count, (names) => method(uri, names));
+        results[key]!.push(m);
+        process.stderr.write(`${via} round ${r + 1}/${rounds} ${key}: ${m.ms.toFixed(0)} ms, ${m.connections} connection(s)${m.note ? `, ${m.note}` : ""}\n`);
+      }
     }
+  } finally {
+    dispose();
   }
   return results;
 }

@@ -1,10 +1,21 @@
 /** The libvirt URI bench/fleet uses per transport. */
+import { makeSshFixture, type SshFixture } from "../../test/integration/remote/sshd";
 
 /** Transports bench/fleet measures. */
 export type Transport = "unix" | "ssh";
 
-/** The URI for a transport on this host (ssh: loopback sshd with a key made for the run). */
-export async function transportUri(via: Transport): Promise<string> {
-  if (via === "unix") return "qemu:///system";
-  throw new Error(`transport ${via} is not wired into bench/fleet yet`);
+/** A URI for a transport on this host and what to undo afterwards. */
+export interface TransportUri {
+  readonly uri: string;
+  dispose(): void;
+}
+
+/**
+ * The URI for a transport on this host: the local socket, or the loopback sshd of
+ * .ci/host-setup.sh with a key authorized and a known_hosts written for this run.
+ */
+export async function transportUri(via: Transport): Promise<TransportUri> {
+  if (via === "unix") return { uri: "qemu:///system", dispose: () => undefined };
+  const ssh: SshFixture = await makeSshFixture();
+  return { uri: `qemu+ssh://root@127.0.0.1/system?${ssh.query}`, dispose: () => ssh.cleanup() };
 }
