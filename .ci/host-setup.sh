@@ -156,6 +156,11 @@ phase_sshd() {
 			"${SUDO[@]}" apt-get update -qq
 			"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/tmp/host-setup-apt.log 2>&1
 		} || { tail -n 40 /tmp/host-setup-apt.log >&2; die "apt-get install ${pkgs[*]} failed"; }
+		# Installed just now, for the tests only: a distro sshd its postinst may have started (no
+		# policy-rc.d) would hold port 22, and it must not start on the next boot either.
+		pid=$(cat /run/sshd.pid 2>/dev/null || true)
+		if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sshd ]; then "${SUDO[@]}" kill "$pid"; fi
+		"${SUDO[@]}" touch /etc/ssh/sshd_not_to_be_run
 	fi
 	"${SUDO[@]}" mkdir -p "$SSHD_DIR/authorized_keys" /run/sshd
 	"${SUDO[@]}" chmod 0755 "$SSHD_DIR" "$SSHD_DIR/authorized_keys"
