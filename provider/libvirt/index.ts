@@ -47,3 +47,7 @@ export {
   isUnsupported,
 } from "./errors";
 export type { ConnectPhase, LibvirtClientErrorCode, RemoteErrorFields, XdrErrorReason } from "./errors";
+export { SocketNotFoundError, SocketAccessDeniedError, KeepaliveTimeoutError, isOperationDenied } from "./errors";
+export { resolveUnixSocket, type SocketMode, type SocketProbe, type UnixSocketChoice } from "./transport/uri";
+export type { ReadOnlyMode } from "./transport/dialer";
+export { Keepalive, DEFAULT_KEEPALIVE_INTERVAL_MS, DEFAULT_KEEPALIVE_COUNT } from "./keepalive";

@@ -7,7 +7,7 @@
 import { InvalidUriError, TransportUnsupportedError } from "../errors";
 import type { Dialer, DialerOptions } from "./dialer";
 import { UnixDialer } from "./unix";
-import { parseLibvirtUri, unixSocketPath, type LibvirtUri } from "./uri";
+import { parseLibvirtUri, type LibvirtUri } from "./uri";
 
 /** Makes the dialer of one transport from a parsed URI. */
 type DialerFactory = (u: LibvirtUri, opts: DialerOptions) => Dialer;
@@ -15,7 +15,7 @@ type DialerFactory = (u: LibvirtUri, opts: DialerOptions) => Dialer;
 const DIALERS: Readonly<Record<string, DialerFactory>> = {
   unix: (u, opts) => {
     if (u.host !== "") throw new InvalidUriError(`${u.uri}: the unix transport takes no host name`);
-    return new UnixDialer(unixSocketPath(u), opts);
+    return new UnixDialer(u, opts); // socket=, mode=, /session and readOnly resolved at each dial (uri.ts)
   },
 };
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DialError, InvalidUriError, TransportUnsupportedError } from "../../../../provider/libvirt/errors";
+import { DialError, InvalidUriError, SocketNotFoundError, TransportUnsupportedError } from "../../../../provider/libvirt/errors";
 import { dialerForUri } from "../../../../provider/libvirt/transport/dialers";
 import { UnixDialer } from "../../../../provider/libvirt/transport/unix";
 
@@ -57,11 +57,24 @@ describe("UnixDialer", () => {
     await new Promise<void>((r) => server.close(() => r()));
   });
 
-  test("missing socket → DialError with cause and a hint", async () => {
+  test("missing socket → SocketNotFoundError with cause and a hint", async () => {
     const err = await new UnixDialer(join(dir, "missing")).dial().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DialError);
-    expect(err).toMatchObject({ code: "DIAL_FAILED" });
-    expect((err as Error).message).toMatch(/ENOENT.*is libvirtd running/);
+    expect(err).toBeInstanceOf(SocketNotFoundError);
+    expect(err).toMatchObject({ code: "SOCKET_NOT_FOUND", paths: [join(dir, "missing")] });
+    expect((err as Error).message).toMatch(/no libvirt socket at .*missing; start the libvirt daemon/);
     expect((err as Error).cause).toMatchObject({ code: "ENOENT" });
+  });
+
+  test("stale socket file (nobody listening) → DialError naming the daemon", async () => {
+    const path = join(dir, "stale");
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(path, r));
+    // close() unlinks the socket file; keep the name around as a plain socket-less leftover instead
+    await new Promise<void>((r) => server.close(() => r()));
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(path, "");
+    const err = await new UnixDialer(path).dial().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DialError);
+    expect((err as Error).message).toMatch(/is the libvirt daemon running/);
   });
 });
