@@ -36,6 +36,8 @@ export class UnixDialer implements Dialer {
   private readonly fixedPath: string | undefined;
   /** Whether the last successful dial went to a read-only socket. */
   usedReadOnly = false;
+  /** The socket the last successful dial reached. */
+  lastPath: string | undefined;
 
   constructor(source: string | LibvirtUri, private readonly opts: UnixDialerOptions = {}) {
     if (typeof source === "string") this.fixedPath = source;
@@ -68,6 +70,7 @@ export class UnixDialer implements Dialer {
     const tried = await this.attempt(first, signal);
     if ("sock" in tried) {
       this.usedReadOnly = first !== c.path;
+      this.lastPath = first;
       return tried.sock;
     }
     const denied = tried.errno.code === "EACCES" || tried.errno.code === "EPERM";
@@ -75,6 +78,7 @@ export class UnixDialer implements Dialer {
       const ro = await this.attempt(c.readOnlyPath, signal);
       if ("sock" in ro) {
         this.usedReadOnly = true;
+        this.lastPath = c.readOnlyPath;
         return ro.sock;
       }
       throw this.refusal(c, c.readOnlyPath, ro.errno);

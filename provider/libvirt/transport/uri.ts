@@ -118,6 +118,8 @@ export interface SocketProbe {
   euid: number;
   /** Environment (XDG_RUNTIME_DIR, HOME). */
   env: NodeJS.ProcessEnv;
+  /** Directory of the system daemons' sockets (default /run/libvirt; tests point it elsewhere). */
+  systemDir?: string;
 }
 
 /** Where a local URI leads: the read-write and read-only socket, and the daemon behind them. */
@@ -170,7 +172,7 @@ export function resolveUnixSocket(u: LibvirtUri, probe: SocketProbe, readOnly = 
   }
   const mode = socketModeOf(u);
   const user = u.path === "/session" && probe.euid !== 0;
-  const dir = user ? userRuntimeDir(u, probe.env) : "/run/libvirt";
+  const dir = user ? userRuntimeDir(u, probe.env) : probe.systemDir ?? "/run/libvirt";
   const directDaemon = `virt${u.driver}d`;
   const direct = { mode: "direct" as const, daemon: directDaemon, ...socketsOf(dir, directDaemon, user) };
   const legacy = { mode: "legacy" as const, daemon: "libvirtd", ...socketsOf(dir, "libvirt", user) };
