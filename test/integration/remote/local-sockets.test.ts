@@ -18,6 +18,7 @@ import { ConnectError, DialError, SocketAccessDeniedError, SocketNotFoundError, 
 import { UnixDialer, realSocketProbe } from "../../../provider/libvirt/transport/unix";
 import { parseLibvirtUri } from "../../../provider/libvirt/transport/uri";
 import { pollUntil, uniqueName } from "../../guest/exec";
+import { describeTransportScenario } from "./scenario";
 
 const NOBODY = 65534;
 /** Bound on every refusal: resolution and connect() fail at once, no retries. */
@@ -266,3 +267,7 @@ describe("read-only socket", () => {
     }
   });
 });
+
+// The shared guest scenario through a local URI that names its socket mode explicitly (the
+// provider's URI check accepts `mode`, and the dialer resolves it to the system libvirt-sock).
+describeTransportScenario("unix", () => "qemu+unix:///system?mode=legacy", { run: "qvt-local" });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { DialError, InvalidUriError, SocketNotFoundError, TransportUnsupportedError } from "../../../../provider/libvirt/errors";
 import { dialerForUri } from "../../../../provider/libvirt/transport/dialers";
 import { UnixDialer } from "../../../../provider/libvirt/transport/unix";
+import { parseLibvirtUri } from "../../../../provider/libvirt/transport/uri";
 
 describe("dialerForUri", () => {
   test.each([
@@ -34,6 +35,19 @@ describe("dialerForUri", () => {
     expect(caught).toBeInstanceOf(TransportUnsupportedError);
     expect(caught).toMatchObject({ code: "TRANSPORT_UNSUPPORTED", transport });
     expect((caught as Error).message).toMatch(/not implemented yet/);
+  });
+
+  const probe = (files: string[]) => ({ exists: (p: string) => files.includes(p), euid: 0, env: {} });
+  test.each([
+    ["qemu:///system", false, ["/run/libvirt/virtqemud-sock"], "/run/libvirt/virtqemud-sock"],
+    ["qemu:///system?mode=legacy", false, ["/run/libvirt/virtqemud-sock"], "/run/libvirt/libvirt-sock"],
+    ["qemu:///system", true, ["/run/libvirt/libvirt-sock-ro"], "/run/libvirt/libvirt-sock-ro"],
+    ["qemu:///system?mode=direct", true, [], "/run/libvirt/virtqemud-sock-ro"],
+    ["qemu:///system?socket=/tmp/s", true, [], "/tmp/s"],
+  ] as const)("%s readOnly=%s with %j → dials %s", (uri, readOnly, files, path) => {
+    const d = new UnixDialer(parseLibvirtUri(uri), { readOnly, probe: probe([...files]) });
+    expect(d.path).toBe(path);
+    expect(d.target).toBe(`unix:${path}`);
   });
 
   test("unix transport with a host is invalid", () => {
