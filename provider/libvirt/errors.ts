@@ -254,8 +254,10 @@ export class SocketNotFoundError extends LibvirtClientError {
     readonly daemon: string,
     options?: { cause?: unknown },
   ) {
+    const errno = (options?.cause as { code?: string } | undefined)?.code;
     super(
-      `no libvirt socket at ${paths.join(" or ")}; start ${daemon} (or pass ?socket=/path, or ?mode=legacy|direct to pick libvirtd or the modular daemon)`,
+      `no libvirt socket at ${paths.join(" or ")}${errno === undefined ? "" : ` (${errno})`}; ` +
+        `start ${daemon} (or pass ?socket=/path, or ?mode=legacy|direct to pick libvirtd or the modular daemon)`,
       options,
     );
   }

@@ -181,7 +181,7 @@ describe("qemu:///session: the user's own daemon", () => {
     const { err, ms } = await refusal(dirs.modular, "qemu:///session?mode=legacy");
     expect(err).toBeInstanceOf(SocketNotFoundError);
     expect(err).toMatchObject({ code: "SOCKET_NOT_FOUND", daemon: "libvirtd", paths: [join(dirs.modular, "libvirt", "libvirt-sock")] });
-    expect((err as Error).message).toMatch(/no libvirt socket at .*libvirt-sock; start libvirtd/);
+    expect((err as Error).message).toMatch(/no libvirt socket at .*libvirt-sock \(ENOENT\); start libvirtd/);
     expect(ms).toBeLessThan(FAIL_FAST_MS);
   });
 

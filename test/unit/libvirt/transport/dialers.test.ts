@@ -75,7 +75,7 @@ describe("UnixDialer", () => {
     const err = await new UnixDialer(join(dir, "missing")).dial().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SocketNotFoundError);
     expect(err).toMatchObject({ code: "SOCKET_NOT_FOUND", paths: [join(dir, "missing")] });
-    expect((err as Error).message).toMatch(/no libvirt socket at .*missing; start the libvirt daemon/);
+    expect((err as Error).message).toMatch(/no libvirt socket at .*missing \(ENOENT\); start the libvirt daemon/);
     expect((err as Error).cause).toMatchObject({ code: "ENOENT" });
   });
 
