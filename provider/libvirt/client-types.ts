@@ -5,7 +5,7 @@
 import type { ProtocolError } from "./errors";
 import type { DomainEvent, MonitorEvent } from "./protocol/events";
 import type * as R from "./protocol/remote-procedures";
-import type { Dialer } from "./transport/dialer";
+import type { Dialer, ReadOnlyMode } from "./transport/dialer";
 
 /** Default connection URI. */
 export const DEFAULT_URI = "qemu:///system";
@@ -27,8 +27,15 @@ export interface ConnectOptions {
   closeTimeoutMs?: number;
   /** Default per-call timeout in ms (default: none). */
   callTimeoutMs?: number;
-  /** Open read-only (VIR_CONNECT_RO). */
-  readOnly?: boolean;
+  /**
+   * Open read-only (VIR_CONNECT_RO) through the read-only socket (`…-sock-ro`); `"fallback"`
+   * opens read-write, or read-only when the read-write socket refuses us (EACCES).
+   */
+  readOnly?: ReadOnlyMode;
+  /** Keepalive PING interval on remote connections, in ms (default 5000, as libvirt's client; 0 = off). */
+  keepaliveIntervalMs?: number;
+  /** Unanswered keepalive PINGs before the connection is closed with KEEPALIVE_TIMEOUT (default 5). */
+  keepaliveCount?: number;
   /** Receives exceptions thrown by event listeners (default: rethrown asynchronously). */
   onListenerError?: (err: unknown) => void;
 }

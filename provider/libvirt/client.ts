@@ -20,6 +20,7 @@ import { ConnectDeadline, DEFAULT_CONNECT_TIMEOUT_MS } from "./connect-deadline"
 import type { Dialer } from "./transport/dialer";
 import { dialerForUri } from "./transport/dialers";
 import { parseLibvirtUri } from "./transport/uri";
+import { startKeepalive } from "./keepalive";
 
 export { DEFAULT_URI, formatVersion } from "./client-types";
 export { DEFAULT_CONNECT_TIMEOUT_MS } from "./connect-deadline";
@@ -37,6 +38,8 @@ function targetOf(uri: string, dialer: Dialer): string {
 export class LibvirtClient {
   private readonly events: TypedEmitter<LibvirtClientEvents>;
   private closing: Promise<void> | undefined;
+  /** The daemon answered CONNECT_SUPPORTS_FEATURE(PROGRAM_KEEPALIVE) with 1 (remote dialers ask, as libvirt does). */
+  private keepaliveSupported = false;
 
   private constructor(private readonly rpc: RpcConnection, private readonly opts: ConnectOptions) {
     this.events = new TypedEmitter<LibvirtClientEvents>(opts.onListenerError);
@@ -52,15 +55,16 @@ export class LibvirtClient {
    */
   static async connect(opts: ConnectOptions = {}): Promise<LibvirtClient> {
     const uri = parseLibvirtUri(opts.uri ?? DEFAULT_URI);
-    const dialer = opts.dialer ?? dialerForUri(uri.uri);
+    const dialer = opts.dialer ?? dialerForUri(uri.uri, { readOnly: opts.readOnly });
     const deadline = new ConnectDeadline(opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, targetOf(uri.uri, dialer));
     try {
       const rpc = new RpcConnection(await deadline.dial(dialer), { callTimeoutMs: opts.callTimeoutMs, onListenerError: opts.onListenerError });
       const client = new LibvirtClient(rpc, opts);
-      await client.handshake(deadline, uri.serverName, opts).catch(async (err: unknown) => {
+      await client.handshake(deadline, uri.serverName, { ...opts, keepalive: opts.keepalive === true || dialer.remote === true }).catch(async (err: unknown) => {
         await rpc.destroy();
         throw err;
       });
+      if (dialer.remote === true && client.keepaliveSupported) startKeepalive(rpc, targetOf(uri.uri, dialer), opts);
       return client;
     } catch (err) {
       throw deadline.wrap(err);
@@ -72,8 +76,8 @@ export class LibvirtClient {
   /** The auth and open phases of {@link connect}. */
   private async handshake(deadline: ConnectDeadline, name: string, opts: ConnectOptions): Promise<void> {
     await deadline.run("auth", this.authenticate());
-    await deadline.run("open", this.invoke(R.ConnectOpen, { name, flags: opts.readOnly ? CONNECT_RO : 0 }));
-    if (opts.keepalive) await deadline.run("open", this.connectSupportsFeature(DRV_FEATURE_PROGRAM_KEEPALIVE));
+    await deadline.run("open", this.invoke(R.ConnectOpen, { name, flags: opts.readOnly === true ? CONNECT_RO : 0 }));
+    if (opts.keepalive) this.keepaliveSupported = await deadline.run("open", this.connectSupportsFeature(DRV_FEATURE_PROGRAM_KEEPALIVE));
   }
 
   /** REMOTE_PROC_AUTH_LIST, then REMOTE_PROC_AUTH_POLKIT if that is what is offered. */

@@ -106,3 +106,6 @@ export const ERR_NO_DOMAIN_METADATA = 80;
 export const ERR_OPERATION_UNSUPPORTED = 84;
 /** VIR_ERR_AGENT_UNRESPONSIVE: "QEMU guest agent is not connected". */
 export const ERR_AGENT_UNRESPONSIVE = 86;
+
+/** VIR_ERR_OPERATION_DENIED: e.g. a write on a read-only connection ("read only access prevents …"). */
+export const ERR_OPERATION_DENIED = 29;

@@ -9,6 +9,7 @@ import {
   ERR_NO_DOMAIN,
   ERR_NO_DOMAIN_METADATA,
   ERR_NO_SUPPORT,
+  ERR_OPERATION_DENIED,
   ERR_OPERATION_INVALID,
   ERR_OPERATION_TIMEOUT,
   ERR_OPERATION_UNSUPPORTED,
@@ -30,7 +31,10 @@ export type LibvirtClientErrorCode =
   | "AUTH_UNSUPPORTED"
   | "AUTH_FAILED"
   | "INVALID_CPU_LIST"
-  | "SSH_FAILED";
+  | "SSH_FAILED"
+  | "SOCKET_NOT_FOUND"
+  | "SOCKET_ACCESS_DENIED"
+  | "KEEPALIVE_TIMEOUT";
 
 /** Base class of all errors thrown by `provider/libvirt`; narrow on `code`. */
 export abstract class LibvirtClientError extends Error {
@@ -237,6 +241,69 @@ export class CpuListError extends LibvirtClientError {
   readonly code = "INVALID_CPU_LIST";
 }
 
+/**
+ * No local libvirt socket to dial: none of `paths` exists (or only a stale file is left).
+ * `daemon` is the daemon that would listen there (libvirtd, virtqemud, …).
+ */
+export class SocketNotFoundError extends LibvirtClientError {
+  readonly code = "SOCKET_NOT_FOUND";
+
+  constructor(
+    /** The socket paths looked at, in order. */
+    readonly paths: readonly string[],
+    /** The daemon expected to listen on the chosen path. */
+    readonly daemon: string,
+    options?: { cause?: unknown },
+  ) {
+    const errno = (options?.cause as { code?: string } | undefined)?.code;
+    super(
+      `no libvirt socket at ${paths.join(" or ")}${errno === undefined ? "" : ` (${errno})`}; ` +
+        `start ${daemon} (or pass ?socket=/path, or ?mode=legacy|direct to pick libvirtd or the modular daemon)`,
+      options,
+    );
+  }
+}
+
+/** The local libvirt socket exists but this user may not connect to it (EACCES/EPERM). */
+export class SocketAccessDeniedError extends LibvirtClientError {
+  readonly code = "SOCKET_ACCESS_DENIED";
+
+  constructor(
+    /** The socket that refused us. */
+    readonly path: string,
+    /** The read-only socket a reader could use instead, when there is one. */
+    readonly readOnlyPath: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    const ro = readOnlyPath === undefined ? "" : `, or connect read-only (readOnly: true or "fallback") through ${readOnlyPath}`;
+    super(`permission denied connecting to ${path}: run as root or as a member of the libvirt group${ro}`, options);
+  }
+}
+
+/**
+ * The remote daemon stopped answering: `count` keepalive PINGs sent `intervalMs` apart got no
+ * reply (virkeepalive.c). The connection is closed and every pending call fails with this.
+ */
+export class KeepaliveTimeoutError extends LibvirtClientError {
+  readonly code = "KEEPALIVE_TIMEOUT";
+
+  constructor(
+    /** The URI and stream, e.g. "qemu+ssh://h/system (ssh:h)". */
+    readonly target: string,
+    /** Time since anything was last received, in ms. */
+    readonly silentMs: number,
+    /** Keepalive interval, in ms. */
+    readonly intervalMs: number,
+    /** Unanswered PINGs allowed. */
+    readonly count: number,
+  ) {
+    super(
+      `${target} did not answer for ${silentMs} ms (${count} keepalive PINGs ${intervalMs} ms apart went unanswered); ` +
+        "the connection was closed: check the network and that the daemon is alive, or raise keepaliveIntervalMs/keepaliveCount",
+    );
+  }
+}
+
 const MAX_CAUSE_DEPTH = 8;
 
 /** The first {@link LibvirtError} in `err`'s `cause` chain, or undefined. */
@@ -393,4 +460,9 @@ export function findSshError(err: unknown): SshError | undefined {
     cur = (cur as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** VIR_ERR_OPERATION_DENIED: e.g. a write attempted on a read-only connection (the `-ro` socket). */
+export function isOperationDenied(err: unknown): boolean {
+  return hasErrorCode(err, ERR_OPERATION_DENIED);
 }

@@ -54,3 +54,7 @@ export { sshParams } from "./transport/ssh-params";
 export type { SshParams, SshProxy, KnownHostsVerify, SshAuthMethod } from "./transport/ssh-params";
 export { SshError, findSshError } from "./errors";
 export type { SshFailureReason } from "./errors";
+export { SocketNotFoundError, SocketAccessDeniedError, KeepaliveTimeoutError, isOperationDenied } from "./errors";
+export { resolveUnixSocket, type SocketMode, type SocketProbe, type UnixSocketChoice } from "./transport/uri";
+export type { ReadOnlyMode } from "./transport/dialer";
+export { Keepalive, DEFAULT_KEEPALIVE_INTERVAL_MS, DEFAULT_KEEPALIVE_COUNT } from "./keepalive";

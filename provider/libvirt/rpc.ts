@@ -64,6 +64,9 @@ export class RpcConnection {
   private readonly pongWaiters = new Set<() => void>();
   private readonly messageListeners = new Set<MessageListener>();
   private readonly closeListeners = new Set<CloseListener>();
+  private readonly activityListeners = new Set<() => void>();
+  /** A typed error pending calls get instead of ConnectionClosedError (set by {@link abort}). */
+  private abortedWith: Error | undefined;
   private readonly framer: Framer;
   private readonly defaultTimeoutMs: number;
   private readonly onListenerError: (err: unknown) => void;
@@ -153,6 +156,19 @@ export class RpcConnection {
     return () => this.closeListeners.delete(listener);
   }
 
+  /** Subscribes to every frame received (keepalive.ts: the link is alive); returns an unsubscribe function. */
+  onActivity(listener: () => void): () => void {
+    this.activityListeners.add(listener);
+    return () => this.activityListeners.delete(listener);
+  }
+
+  /** Drops the connection because of `err` (e.g. KeepaliveTimeoutError): every pending and later call rejects with it. */
+  abort(err: Error): void {
+    if (this.closedBy !== undefined) return;
+    this.abortedWith = err;
+    this.fail(err);
+  }
+
   /** Ends the stream; pending calls reject with ConnectionClosedError. Idempotent. */
   close(): Promise<void> {
     if (this.closedPromise) return this.closedPromise;
@@ -220,6 +236,7 @@ export class RpcConnection {
   }
 
   private onFrame(frame: Buffer): void {
+    for (const l of [...this.activityListeners]) this.callSafely(l);
     const header = decodeHeader(frame);
     if (header.vers !== PROTOCOL_VERSION) {
       this.stats.ignoredFrames++;
@@ -268,7 +285,8 @@ export class RpcConnection {
     this.stream.write(encodeFrame(messageHeader(KEEPALIVE_PROGRAM, proc)));
   }
 
-  private closedError(name: string): ConnectionClosedError {
+  private closedError(name: string): Error {
+    if (this.abortedWith !== undefined) return this.abortedWith;
     const by = this.closedBy;
     if (by === "client") return new ConnectionClosedError(`${name}: connection closed by the client`);
     return new ConnectionClosedError(`${name}: ${by?.message ?? "connection closed"}`, { cause: by });

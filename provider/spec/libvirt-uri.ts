@@ -25,8 +25,8 @@ export interface LibvirtTransport {
  */
 export const LIBVIRT_TRANSPORTS: Readonly<Record<string, LibvirtTransport>> = {
   unix: {
-    implemented: true, host: "none", params: ["socket"],
-    examples: ["qemu:///system", "qemu:///session", "qemu+unix:///system?socket=/run/libvirt/libvirt-sock"],
+    implemented: true, host: "none", params: ["socket", "mode"],
+    examples: ["qemu:///system", "qemu:///session", "qemu+unix:///system?socket=/run/libvirt/libvirt-sock", "qemu:///system?mode=direct"],
   },
   ssh: {
     implemented: true, host: "required",
@@ -86,6 +86,7 @@ function paramProblem(url: URL, name: string, row: LibvirtTransport): string | u
     if (!row.params.includes(key)) {
       return `parameter ${shown(key)} is not supported for transport ${name} (supported: ${row.params.join(", ") || "none"})`;
     }
+    if (key === "mode" && !["auto", "legacy", "direct"].includes(value)) return `mode must be auto, legacy or direct, not ${shown(value)}`;
     if (key === "socket" && !value.startsWith("/")) return `socket must be an absolute path, not ${shown(value)}`;
     if (key === "socket" && Buffer.byteLength(value) > SOCKET_PATH_MAX_BYTES) {
       return `socket ${shown(value)} is too long: a unix socket path has at most ${SOCKET_PATH_MAX_BYTES} bytes (sun_path)`;

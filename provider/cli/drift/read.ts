@@ -49,7 +49,7 @@ export interface ReadResult {
 }
 
 /** Error codes (libvirt client, QMP client) that mean the connection, not the VM, failed. */
-const HOST_FAILURES: ReadonlySet<string> = new Set(["CONNECTION_CLOSED", "CALL_TIMEOUT", "QMP_CONNECTION_CLOSED", "QMP_TIMEOUT", "QMP_DIAL_FAILED"]);
+const HOST_FAILURES: ReadonlySet<string> = new Set(["CONNECTION_CLOSED", "CALL_TIMEOUT", "KEEPALIVE_TIMEOUT", "QMP_CONNECTION_CLOSED", "QMP_TIMEOUT", "QMP_DIAL_FAILED"]);
 
 /** Lost connections and per-call timeouts are the host's fault, not the VM's. */
 function isHostFailure(err: unknown): boolean {

@@ -21,8 +21,16 @@ export interface Dialer {
   readonly remote?: boolean;
 }
 
+/**
+ * Which local socket a reader uses: `false` the read-write one, `true` the read-only `-ro` one,
+ * `"fallback"` read-write, or read-only when the read-write one refuses us (EACCES).
+ */
+export type ReadOnlyMode = boolean | "fallback";
+
 /** Options every dialer accepts. */
 export interface DialerOptions {
   /** Give up connecting after this many ms (default: no limit). */
   timeoutMs?: number;
+  /** Read-only socket choice for callers that only read (honoured by the unix dialer; default false). */
+  readOnly?: ReadOnlyMode;
 }

@@ -10,7 +10,7 @@ import { UnixDialer } from "./unix";
 import { SshDialer } from "./ssh";
 import { LibsshDialer } from "./libssh";
 import { sshParams } from "./ssh-params";
-import { parseLibvirtUri, unixSocketPath, type LibvirtUri } from "./uri";
+import { parseLibvirtUri, type LibvirtUri } from "./uri";
 
 /** Makes the dialer of one transport from a parsed URI. */
 type DialerFactory = (u: LibvirtUri, opts: DialerOptions) => Dialer;
@@ -18,7 +18,7 @@ type DialerFactory = (u: LibvirtUri, opts: DialerOptions) => Dialer;
 const DIALERS: Readonly<Record<string, DialerFactory>> = {
   unix: (u, opts) => {
     if (u.host !== "") throw new InvalidUriError(`${u.uri}: the unix transport takes no host name`);
-    return new UnixDialer(unixSocketPath(u), opts);
+    return new UnixDialer(u, opts); // socket=, mode=, /session and readOnly resolved at each dial (uri.ts)
   },
   ssh: (u, opts) => new SshDialer(sshParams(u), opts),
   libssh: (u, opts) => new LibsshDialer(sshParams(u), opts),

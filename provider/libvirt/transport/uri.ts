@@ -100,3 +100,86 @@ export function unixSocketPath(u: LibvirtUri, env: NodeJS.ProcessEnv = process.e
   }
   return DEFAULT_SYSTEM_SOCKET;
 }
+
+/**
+ * `?mode=` of a local URI (libvirt remote_sockets.c): `legacy` dials the monolithic libvirtd
+ * (`libvirt-sock`), `direct` the driver's modular daemon (`virtqemud-sock`), `auto` (default)
+ * picks by which socket exists.
+ */
+export type SocketMode = "auto" | "legacy" | "direct";
+
+const SOCKET_MODES: readonly SocketMode[] = ["auto", "legacy", "direct"];
+
+/** What socket resolution may look at: injected so tests need no real file system. */
+export interface SocketProbe {
+  /** Whether a file exists at `path` (virFileExists). */
+  exists(path: string): boolean;
+  /** Effective uid: `/session` means the user's own daemon only when it is not 0. */
+  euid: number;
+  /** Environment (XDG_RUNTIME_DIR, HOME). */
+  env: NodeJS.ProcessEnv;
+  /** Directory of the system daemons' sockets (default /run/libvirt; tests point it elsewhere). */
+  systemDir?: string;
+}
+
+/** Where a local URI leads: the read-write and read-only socket, and the daemon behind them. */
+export interface UnixSocketChoice {
+  /** How the path was chosen: `socket` = `?socket=` given. */
+  mode: "legacy" | "direct" | "socket";
+  /** The daemon that listens there: "libvirtd", "virtqemud", … (for "start …" hints). */
+  daemon: string;
+  /** The read-write socket. */
+  path: string;
+  /** The read-only socket (`…-sock-ro`); undefined where there is none (session, `?socket=`). */
+  readOnlyPath: string | undefined;
+  /** Every socket `auto` looked at, in order (for SOCKET_NOT_FOUND). */
+  considered: readonly string[];
+}
+
+/** The per-user runtime directory of libvirt (virGetUserRuntimeDirectory). */
+function userRuntimeDir(u: LibvirtUri, env: NodeJS.ProcessEnv): string {
+  const runtime = env["XDG_RUNTIME_DIR"];
+  if (runtime !== undefined && runtime !== "") return `${runtime}/libvirt`;
+  const home = env["HOME"];
+  if (home !== undefined && home !== "") return `${home}/.cache/libvirt`;
+  throw new InvalidUriError(`${u.uri}: neither XDG_RUNTIME_DIR nor HOME is set to find the session socket; pass ?socket=/path`);
+}
+
+function socketModeOf(u: LibvirtUri): SocketMode {
+  const mode = u.params.get("mode") ?? "auto";
+  if ((SOCKET_MODES as readonly string[]).includes(mode)) return mode as SocketMode;
+  throw new InvalidUriError(`${u.uri}: mode must be one of ${SOCKET_MODES.join(", ")}, not "${mode}"`);
+}
+
+/** One daemon's sockets: `<dir>/<prefix>-sock` (+ `-sock-ro` for the system daemons). */
+function socketsOf(dir: string, prefix: string, user: boolean): { path: string; readOnlyPath: string | undefined } {
+  return { path: `${dir}/${prefix}-sock`, readOnlyPath: user ? undefined : `${dir}/${prefix}-sock-ro` };
+}
+
+/**
+ * Resolves a local URI to its socket the way libvirt's client does (remoteGetUNIXSocket in
+ * src/remote/remote_sockets.c): `?socket=` wins; `/session` as a non-root user means
+ * `$XDG_RUNTIME_DIR/libvirt/` (else `$HOME/.cache/libvirt/`), otherwise `/run/libvirt/`
+ * (root asking for `/session` gets the system daemon, as in libvirt); `mode=direct` takes
+ * `virt<driver>d-sock`, `legacy` `libvirt-sock`, and `auto` the direct socket if it exists,
+ * else the legacy one if it exists, else legacy (Debian's build default). The existence check
+ * looks at the socket the caller will use (`-ro` when `readOnly`), like libvirt.
+ */
+export function resolveUnixSocket(u: LibvirtUri, probe: SocketProbe, readOnly = false): UnixSocketChoice {
+  const explicit = u.params.get("socket");
+  if (explicit !== undefined && explicit !== "") {
+    return { mode: "socket", daemon: "the libvirt daemon", path: explicit, readOnlyPath: undefined, considered: [explicit] };
+  }
+  const mode = socketModeOf(u);
+  const user = u.path === "/session" && probe.euid !== 0;
+  const dir = user ? userRuntimeDir(u, probe.env) : probe.systemDir ?? "/run/libvirt";
+  const directDaemon = `virt${u.driver}d`;
+  const direct = { mode: "direct" as const, daemon: directDaemon, ...socketsOf(dir, directDaemon, user) };
+  const legacy = { mode: "legacy" as const, daemon: "libvirtd", ...socketsOf(dir, "libvirt", user) };
+  const used = (s: typeof direct | typeof legacy): string => (readOnly ? s.readOnlyPath ?? s.path : s.path);
+  if (mode === "direct") return { ...direct, considered: [used(direct)] };
+  if (mode === "legacy") return { ...legacy, considered: [used(legacy)] };
+  const considered = [used(direct), used(legacy)];
+  if (probe.exists(used(direct))) return { ...direct, considered };
+  return { ...legacy, considered };
+}

@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DialError, InvalidUriError, TransportUnsupportedError } from "../../../../provider/libvirt/errors";
+import { DialError, InvalidUriError, SocketNotFoundError, TransportUnsupportedError } from "../../../../provider/libvirt/errors";
 import { dialerForUri } from "../../../../provider/libvirt/transport/dialers";
 import { LibsshDialer } from "../../../../provider/libvirt/transport/libssh";
 import { SshDialer } from "../../../../provider/libvirt/transport/ssh";
 import { UnixDialer } from "../../../../provider/libvirt/transport/unix";
+import { parseLibvirtUri } from "../../../../provider/libvirt/transport/uri";
 
 describe("dialerForUri", () => {
   test.each([
@@ -51,6 +52,19 @@ describe("dialerForUri", () => {
     expect(() => dialerForUri("qemu+ssh:///system")).toThrow(InvalidUriError);
   });
 
+  const probe = (files: string[]) => ({ exists: (p: string) => files.includes(p), euid: 0, env: {} });
+  test.each([
+    ["qemu:///system", false, ["/run/libvirt/virtqemud-sock"], "/run/libvirt/virtqemud-sock"],
+    ["qemu:///system?mode=legacy", false, ["/run/libvirt/virtqemud-sock"], "/run/libvirt/libvirt-sock"],
+    ["qemu:///system", true, ["/run/libvirt/libvirt-sock-ro"], "/run/libvirt/libvirt-sock-ro"],
+    ["qemu:///system?mode=direct", true, [], "/run/libvirt/virtqemud-sock-ro"],
+    ["qemu:///system?socket=/tmp/s", true, [], "/tmp/s"],
+  ] as const)("%s readOnly=%s with %j → dials %s", (uri, readOnly, files, path) => {
+    const d = new UnixDialer(parseLibvirtUri(uri), { readOnly, probe: probe([...files]) });
+    expect(d.path).toBe(path);
+    expect(d.target).toBe(`unix:${path}`);
+  });
+
   test("unix transport with a host is invalid", () => {
     expect(() => dialerForUri("qemu+unix://host/system")).toThrow(InvalidUriError);
   });
@@ -72,11 +86,24 @@ describe("UnixDialer", () => {
     await new Promise<void>((r) => server.close(() => r()));
   });
 
-  test("missing socket → DialError with cause and a hint", async () => {
+  test("missing socket → SocketNotFoundError with cause and a hint", async () => {
     const err = await new UnixDialer(join(dir, "missing")).dial().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DialError);
-    expect(err).toMatchObject({ code: "DIAL_FAILED" });
-    expect((err as Error).message).toMatch(/ENOENT.*is libvirtd running/);
+    expect(err).toBeInstanceOf(SocketNotFoundError);
+    expect(err).toMatchObject({ code: "SOCKET_NOT_FOUND", paths: [join(dir, "missing")] });
+    expect((err as Error).message).toMatch(/no libvirt socket at .*missing \(ENOENT\); start the libvirt daemon/);
     expect((err as Error).cause).toMatchObject({ code: "ENOENT" });
+  });
+
+  test("stale socket file (nobody listening) → DialError naming the daemon", async () => {
+    const path = join(dir, "stale");
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(path, r));
+    // close() unlinks the socket file; keep the name around as a plain socket-less leftover instead
+    await new Promise<void>((r) => server.close(() => r()));
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(path, "");
+    const err = await new UnixDialer(path).dial().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DialError);
+    expect((err as Error).message).toMatch(/is the libvirt daemon running/);
   });
 });
