@@ -1,10 +1,10 @@
 /**
  * `npm run bench:fleet`: N paused firmware-only domains (1 of 4 vCPUs, `guestAgent: "off"`) on
- * this host, all raised 1→4 in one run, three ways side by side in the same run and over each
+ * this host, all raised 1→4 in one run, four ways side by side in the same run and over each
  * transport: (p) our provider through Pulumi's dynamic-provider host with the engine's
- * parallelism, (v) `virsh setvcpus --live` 8 at a time, (f) the floor: raw RPCs for all N at
+ * parallelism, (i) the same provider calls in this process without the engine, (v) `virsh setvcpus --live` 8 at a time, (f) the floor: raw RPCs for all N at
  * once over one open connection. Fresh domains for every measurement (vCPUs can't be unplugged
- * under TCG). Prints medians, the ratios p/f and p/v, and libvirtd connections opened per run.
+ * under TCG). Prints medians, the ratios p/f, p/v and i/f, and libvirtd connections opened per run.
  * Options: --domains N (50), --rounds R (3), --via unix,ssh (both; ssh needs the loopback sshd
  * of .ci/host-setup.sh).
  */
@@ -13,11 +13,12 @@ import { mapBounded } from "../../provider/cli/pool";
 import { BENCH_PREFIX, removeDomain, removeStaleDomains, startPausedDomains } from "../domains";
 import { machineFacts, median } from "../stats";
 import { table } from "../apply/stats";
-import { floor, manual, provider, TARGET_VCPUS, type Measured, type Method } from "./methods";
+import { floor, inProcess, manual, provider, TARGET_VCPUS, type Measured, type Method } from "./methods";
 import { transportUri, type Transport } from "./transports";
 
 const METHODS: [string, string, Method][] = [
   ["p", "provider: pulumi up through the dynamic-provider host, parallel", provider],
+  ["i", "provider in this process, no engine: check+diff+update, all at once", inProcess],
   ["v", "manual: virsh setvcpus --live, 8 at a time", manual],
   ["f", "floor: raw setvcpus RPCs, all at once, one open connection", floor],
 ];
@@ -66,7 +67,7 @@ function report(via: Transport, count: number, results: Record<string, Measured[
   const conns = (k: string) => [...new Set(results[k]!.map((r) => r.connections))].join("/");
   console.log(`\nover ${via}: ${count} domains 1→${TARGET_VCPUS}`);
   console.log(table([["", "method", "median (min–max, n)", "libvirtd connections opened"], ...METHODS.map(([k, label]) => [k, label, spread(k), conns(k)])]));
-  console.log(`ratios of medians: p/f = ${(m("p") / m("f")).toFixed(2)} (target ≤ ${TARGETS[via]})   p/v = ${(m("p") / m("v")).toFixed(2)} (target ≤ 0.6)`);
+  console.log(`ratios of medians: p/f = ${(m("p") / m("f")).toFixed(2)} (target ≤ ${TARGETS[via]})   p/v = ${(m("p") / m("v")).toFixed(2)} (target ≤ 0.6)   i/f = ${(m("i") / m("f")).toFixed(2)}`);
 }
 
 async function main(): Promise<void> {

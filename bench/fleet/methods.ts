@@ -7,6 +7,7 @@
  */
 import { AFFECT_LIVE, LibvirtClient, type DomainRef } from "../../provider/libvirt";
 import { mapBounded } from "../../provider/cli/pool";
+import { provider as dynamic } from "../../provider/dynamic";
 import { capture, projectName } from "../../test/engine/capture";
 import { MiniEngine } from "../../test/engine/engine";
 import { fleetProgram } from "../../test/engine/programs/vm-cpu";
@@ -48,6 +49,27 @@ export const provider: Method = async (uri, domains) => {
   const connections = await daemonClientsOpened(async () => (report = await engine.up(regs)));
   if (!report?.ok) throw new Error(`raising the fleet failed: ${report?.steps.find((s) => s.error)?.error}`);
   return { ms: report.ms - report.hostStartMs, connections, note: `host start ${report.hostStartMs.toFixed(0)} ms` };
+};
+
+/**
+ * (i) the same provider calls in this process, without the engine: check, diff and update of
+ * every VM at once (adopted at 1 first, untimed): the provider's own cost, as the issue's
+ * "before" figure was measured, through the same one-connection-per-URI pool.
+ */
+export const inProcess: Method = async (uri, domains) => {
+  const props = (domain: string, vcpus: number) => ({ __label: domain, libvirt: { uri, domain }, maxVcpus: TARGET_VCPUS, vcpus, guestAgent: "off" });
+  const olds = await mapBounded(domains, 16, async (d) => (await dynamic.create((await dynamic.check!({}, props(d, 1))).inputs)).outs);
+  let ms = 0;
+  const connections = await daemonClientsOpened(async () => {
+    const t0 = performance.now();
+    await Promise.all(domains.map(async (d, i) => {
+      const { inputs } = await dynamic.check!(olds[i], props(d, TARGET_VCPUS));
+      await dynamic.diff!(d, olds[i], inputs);
+      await dynamic.update!(d, olds[i], inputs);
+    }));
+    ms = performance.now() - t0;
+  });
+  return { ms, connections };
 };
 
 /**
