@@ -8,6 +8,9 @@ import { InvalidUriError, TransportUnsupportedError } from "../errors";
 import type { Dialer, DialerOptions } from "./dialer";
 import { UnixDialer } from "./unix";
 import { parseLibvirtUri, unixSocketPath, type LibvirtUri } from "./uri";
+import { DEFAULT_TCP_PORT, TcpDialer } from "./tcp";
+import { TlsDialer } from "./tls";
+import { remoteHost, remotePort, tlsDialerParams } from "./remote-params";
 
 /** Makes the dialer of one transport from a parsed URI. */
 type DialerFactory = (u: LibvirtUri, opts: DialerOptions) => Dialer;
@@ -17,6 +20,11 @@ const DIALERS: Readonly<Record<string, DialerFactory>> = {
     if (u.host !== "") throw new InvalidUriError(`${u.uri}: the unix transport takes no host name`);
     return new UnixDialer(unixSocketPath(u), opts);
   },
+  tls: (u, opts) => {
+    const p = tlsDialerParams(u);
+    return new TlsDialer(remoteHost(u), remotePort(u, p.defaultPort), p.pki, { ...opts, noVerify: p.noVerify });
+  },
+  tcp: (u, opts) => new TcpDialer(remoteHost(u), remotePort(u, DEFAULT_TCP_PORT), opts),
 };
 
 /** The transports {@link dialerForUri} can dial. */

@@ -34,9 +34,10 @@ const domainCases: Record<string, Case> = {
 
 const uriCases: Record<string, Case> = {
   "ssh transport": { news: withUri("qemu+ssh://root@kvm1/system"), field: "libvirt.uri", says: 'transport "ssh" is not supported yet' },
-  "tls transport": { news: withUri("qemu+tls://kvm1/system"), field: "libvirt.uri", says: 'transport "tls" is not supported yet' },
-  "host without transport means TLS": { news: withUri("qemu://kvm1/system"), field: "libvirt.uri", says: 'transport "tls" is not supported yet' },
-  "tcp transport": { news: withUri("qemu+tcp://kvm1:16509/system"), field: "libvirt.uri", says: 'transport "tcp" is not supported yet' },
+  "tls without a host": { news: withUri("qemu+tls:///system"), field: "libvirt.uri", says: "transport tls needs a host name" },
+  "tls pkipath not absolute": { news: withUri("qemu+tls://kvm1/system?pkipath=pki"), field: "libvirt.uri", says: 'pkipath must be an absolute directory, not "pki"' },
+  "tls no_verify not 0 or 1": { news: withUri("qemu://kvm1/system?no_verify=yes"), field: "libvirt.uri", says: 'no_verify must be 0 or 1, not "yes"' },
+  "tcp with a TLS parameter": { news: withUri("qemu+tcp://kvm1:16509/system?pkipath=/etc/pki"), field: "libvirt.uri", says: 'parameter "pkipath" is not supported for transport tcp' },
   "libssh2 transport": { news: withUri("qemu+libssh2://kvm1/system?known_hosts=/root/.ssh/known_hosts"), field: "libvirt.uri", says: 'transport "libssh2" is not supported yet' },
   "libssh transport": { news: withUri("qemu+libssh://kvm1/system"), field: "libvirt.uri", says: 'transport "libssh" is not supported yet' },
   "ext transport": { news: withUri("qemu+ext:///system?command=/opt/tunnel"), field: "libvirt.uri", says: 'transport "ext" is not supported yet' },

@@ -19,9 +19,6 @@ describe("dialerForUri", () => {
 
   test.each([
     ["qemu+ssh://root@host/system", "ssh"],
-    ["qemu+tls://host/system", "tls"],
-    ["qemu://host/system", "tls"],
-    ["qemu+tcp://host/system", "tcp"],
     ["qemu+libssh2://host/system", "libssh2"],
     ["qemu+ext:///system?command=/bin/x", "ext"],
   ])("%s → TransportUnsupportedError(%s)", (uri, transport) => {
