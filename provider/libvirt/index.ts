@@ -47,3 +47,10 @@ export {
   isUnsupported,
 } from "./errors";
 export type { ConnectPhase, LibvirtClientErrorCode, RemoteErrorFields, XdrErrorReason } from "./errors";
+// qemu+tls / qemu+tcp
+export { TlsDialer, DEFAULT_TLS_PORT } from "./transport/tls";
+export type { TlsDialerOptions } from "./transport/tls";
+export { TcpDialer, DEFAULT_TCP_PORT } from "./transport/tcp";
+export { resolvePkiPaths, DEFAULT_PKI } from "./transport/pki";
+export type { PkiPaths } from "./transport/pki";
+export { TlsPkiMissingError, TlsServerUntrustedError, TlsHostnameMismatchError, TlsCertExpiredError, TlsClientRejectedError } from "./errors";
