@@ -55,7 +55,9 @@ export class LibvirtClient {
     const dialer = opts.dialer ?? dialerForUri(uri.uri);
     const deadline = new ConnectDeadline(opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, targetOf(uri.uri, dialer));
     try {
-      const rpc = new RpcConnection(await deadline.dial(dialer), { callTimeoutMs: opts.callTimeoutMs, onListenerError: opts.onListenerError });
+      const rpc = new RpcConnection(await deadline.dial(dialer), {
+        callTimeoutMs: opts.callTimeoutMs, onListenerError: opts.onListenerError, target: targetOf(uri.uri, dialer),
+      });
       const client = new LibvirtClient(rpc, opts);
       await client.handshake(deadline, uri.serverName, opts).catch(async (err: unknown) => {
         await rpc.destroy();
