@@ -73,6 +73,20 @@ describe("tls: connect time vs tcp vs unix (connect + CONNECT_OPEN + close, 10 e
   });
 });
 
+describe("tls: other URI forms against the real daemon", () => {
+  test.each([
+    ["qemu://host/system (no +tls) is TLS on 16514", () => `qemu://localhost/system?pkipath=${good}`],
+    ["no_verify=1 accepts the certificate under a name it does not carry (127.0.0.2)", () => `${tlsUri(good, "127.0.0.2", port127002)}&no_verify=1`],
+  ])("%s", async (_name, uri) => {
+    const c = await LibvirtClient.connect({ uri: uri() });
+    try {
+      expect(await c.connectGetVersion()).toMatch(/^\d+\.\d+\.\d+$/);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 const cases: Record<string, FailureCase> = {
   "client trusts another CA → TLS_SERVER_UNTRUSTED": {
     uri: () => tlsUri(keep(clientPkiDir(otherCa.cert, HOST_CA))), code: "TLS_SERVER_UNTRUSTED", says: /tls:localhost:16514 is not trusted by CA .*qvt-pki-/, maxMs: 3000,
