@@ -11,6 +11,10 @@
 #   4. daemons          virtlogd and libvirtd started by hand (no systemd), each only if not running, then a
 #                       poll (with a deadline) until `virsh -c qemu:///system version` answers.
 #   5. sshd             a dedicated sshd on 127.0.0.1:22 (config in /etc/pulumi-qemu-vcpu/sshd) for the ssh transports.
+#   6. tls/tcp listen   a test CA + server certificate (SAN DNS:localhost, IP:127.0.0.1) under $PKI_DIR (CA key
+#                       kept so tests sign client certificates), a managed block in libvirtd.conf (listen_tls,
+#                       listen_tcp with auth_tcp="none", listen_addr 127.0.0.1), and libvirtd restarted with
+#                       --listen only when the block changed or 16514/16509 are not listening.
 # Prints the elapsed time of each phase.
 set -euo pipefail
 export LC_ALL=C DEBIAN_FRONTEND=noninteractive
@@ -24,6 +28,8 @@ PKGS=(
 	qemu-guest-agent busybox-static kmod cpio xz-utils gzip zstd
 	# used by the scripts: flock (util-linux), pgrep (procps), apt keyring for test/guest/qemu10.sh
 	util-linux procps debian-archive-keyring
+	# qemu+tls / qemu+tcp tests: test CA and certificates (phase 6)
+	openssl
 )
 KERNEL_MODE=${HOST_SETUP_KERNEL:-extract}
 KROOT=${GUEST_KERNEL_ROOT:-/var/cache/pulumi-qemu-vcpu/kernel}
@@ -211,5 +217,78 @@ phase_sshd() {
 	say "phase sshd: ${pkgs[*]:-no packages} installed, config $([ $changed = 1 ] && echo written || echo unchanged), $([ $running_ok = 1 ] && echo 'already running' || echo started), ssh-keyscan 127.0.0.1 answers: $(ms "$t") ms"
 }
 phase_sshd
+# ------------------------------------------------------------------ 6. libvirtd listening on TLS and TCP (loopback)
+PKI_DIR=${HOST_SETUP_PKI_DIR:-/etc/pulumi-qemu-vcpu/pki}
+LIBVIRTD_CONF=/etc/libvirt/libvirtd.conf
+make_test_pki() { # CA (key kept for tests) + server cert for localhost/127.0.0.1, only if missing or not matching
+	local d=$PKI_DIR
+	"${SUDO[@]}" mkdir -p "$d"
+	"${SUDO[@]}" chmod 0755 "$d"
+	if [ ! -s "$d/cakey.pem" ] || [ ! -s "$d/cacert.pem" ]; then
+		"${SUDO[@]}" openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -keyout "$d/cakey.pem" -out "$d/cacert.pem" \
+			-subj "/CN=pulumi-qemu-vcpu test CA" -addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+		"${SUDO[@]}" rm -f "$d/servercert.pem"
+	fi
+	if [ ! -s "$d/servercert.pem" ] || ! "${SUDO[@]}" openssl verify -CAfile "$d/cacert.pem" "$d/servercert.pem" >/dev/null 2>&1 \
+		|| ! "${SUDO[@]}" openssl x509 -checkend 86400 -noout -in "$d/servercert.pem" >/dev/null; then
+		"${SUDO[@]}" openssl req -newkey rsa:2048 -nodes -sha256 -keyout "$d/serverkey.pem" -out "$d/server.csr" -subj "/CN=localhost" 2>/dev/null
+		printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+			"extendedKeyUsage=serverAuth" "subjectAltName=DNS:localhost,IP:127.0.0.1" | "${SUDO[@]}" tee "$d/server.ext" >/dev/null
+		"${SUDO[@]}" openssl x509 -req -sha256 -days 3650 -in "$d/server.csr" -CA "$d/cacert.pem" -CAkey "$d/cakey.pem" \
+			-CAcreateserial -extfile "$d/server.ext" -out "$d/servercert.pem" 2>/dev/null
+		"${SUDO[@]}" rm -f "$d/server.csr"
+		echo changed
+	fi
+	"${SUDO[@]}" chmod 0600 "$d/cakey.pem" "$d/serverkey.pem"
+}
+libvirtd_listen_block() {
+	cat <<CONF
+# BEGIN pulumi-qemu-vcpu tls/tcp (managed by .ci/host-setup.sh phase 6)
+listen_tls = 1
+listen_tcp = 1
+auth_tcp = "none"
+listen_addr = "127.0.0.1"
+key_file = "$PKI_DIR/serverkey.pem"
+cert_file = "$PKI_DIR/servercert.pem"
+ca_file = "$PKI_DIR/cacert.pem"
+# END pulumi-qemu-vcpu tls/tcp
+CONF
+}
+libvirtd_listening() { ss -ltnH 2>/dev/null | awk '{print $4}' | grep -qx '127.0.0.1:16514' && ss -ltnH | awk '{print $4}' | grep -qx '127.0.0.1:16509'; }
+phase_libvirtd_listen() {
+	local t pki conf_new restart=0 pid deadline out
+	t=$(date +%s%N)
+	pki=$(make_test_pki)
+	conf_new=$(sed '/^# BEGIN pulumi-qemu-vcpu tls\/tcp/,/^# END pulumi-qemu-vcpu tls\/tcp/d' "$LIBVIRTD_CONF"; libvirtd_listen_block)
+	if [ "$conf_new" != "$(cat "$LIBVIRTD_CONF")" ]; then
+		printf '%s\n' "$conf_new" | "${SUDO[@]}" tee "$LIBVIRTD_CONF.new" >/dev/null
+		"${SUDO[@]}" mv "$LIBVIRTD_CONF.new" "$LIBVIRTD_CONF"
+		restart=1
+	fi
+	[ -n "$pki" ] && restart=1
+	libvirtd_listening || restart=1
+	if [ $restart = 1 ]; then # running domains survive a libvirtd restart; connected clients must reconnect
+		pid=$(cat /run/libvirtd.pid 2>/dev/null || pgrep -xo libvirtd || true)
+		if [ -n "$pid" ]; then
+			"${SUDO[@]}" kill "$pid"
+			deadline=$(( $(date +%s) + 30 ))
+			while [ -e "/proc/$pid" ]; do
+				[ "$(date +%s)" -lt "$deadline" ] || die "libvirtd ($pid) did not exit within 30 s"
+				sleep 0.1
+			done
+		fi
+		"${SUDO[@]}" libvirtd -d --listen
+		deadline=$(( $(date +%s) + 30 ))
+		until libvirtd_listening && out=$("${SUDO[@]}" virsh -c "$URI" version 2>&1); do
+			[ "$(date +%s)" -lt "$deadline" ] || die "libvirtd --listen did not open 127.0.0.1:16514/16509 and answer within 30 s: ${out:-}"
+			sleep 0.1
+		done
+		say "phase tls/tcp listen: libvirtd restarted with --listen (certs in $PKI_DIR): $(ms "$t") ms"
+	else
+		say "phase tls/tcp listen: already listening on 127.0.0.1:16514 (tls) and :16509 (tcp) $(ms "$t") ms"
+	fi
+}
+phase_libvirtd_listen
 
 say "done in $(ms "$T_ALL") ms"

@@ -58,7 +58,9 @@ export class LibvirtClient {
     const dialer = opts.dialer ?? dialerForUri(uri.uri, { readOnly: opts.readOnly });
     const deadline = new ConnectDeadline(opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, targetOf(uri.uri, dialer));
     try {
-      const rpc = new RpcConnection(await deadline.dial(dialer), { callTimeoutMs: opts.callTimeoutMs, onListenerError: opts.onListenerError });
+      const rpc = new RpcConnection(await deadline.dial(dialer), {
+        callTimeoutMs: opts.callTimeoutMs, onListenerError: opts.onListenerError, target: targetOf(uri.uri, dialer),
+      });
       const client = new LibvirtClient(rpc, opts);
       await client.handshake(deadline, uri.serverName, { ...opts, keepalive: opts.keepalive === true || dialer.remote === true }).catch(async (err: unknown) => {
         await rpc.destroy();

@@ -34,7 +34,13 @@ export type LibvirtClientErrorCode =
   | "SSH_FAILED"
   | "SOCKET_NOT_FOUND"
   | "SOCKET_ACCESS_DENIED"
-  | "KEEPALIVE_TIMEOUT";
+  | "KEEPALIVE_TIMEOUT"
+  // qemu+tls / qemu+tcp (transport/tls.ts, transport/pki.ts)
+  | "TLS_PKI_MISSING"
+  | "TLS_SERVER_UNTRUSTED"
+  | "TLS_HOSTNAME_MISMATCH"
+  | "TLS_CERT_EXPIRED"
+  | "TLS_CLIENT_REJECTED";
 
 /** Base class of all errors thrown by `provider/libvirt`; narrow on `code`. */
 export abstract class LibvirtClientError extends Error {
@@ -222,12 +228,82 @@ export class ConnectTimeoutError extends LibvirtClientError {
   }
 }
 
-/** The server only offers authentication schemes this client lacks (e.g. SASL). */
+/** Names of `remote_auth_type` values (remote_protocol.x) for messages. */
+const AUTH_TYPE_NAMES: Readonly<Record<number, string>> = { 0: "none", 1: "sasl", 2: "polkit" };
+
+/**
+ * The server only offers authentication schemes this client lacks (e.g. SASL, which libvirtd
+ * asks for on qemu+tcp by default: `auth_tcp = "sasl"`). The message says what to change.
+ */
 export class AuthUnsupportedError extends LibvirtClientError {
   readonly code = "AUTH_UNSUPPORTED";
 
   constructor(readonly offered: readonly number[]) {
-    super(`libvirtd requires authentication [${offered.join(", ")}] that is not supported (only NONE and POLKIT are)`);
+    const names = offered.map((t) => AUTH_TYPE_NAMES[t] ?? `type ${t}`).join(", ");
+    const hint = offered.includes(1)
+      ? "SASL authentication is not supported by this client. On a lab host set auth_tcp = \"none\" in " +
+        "libvirtd.conf (TCP is then unauthenticated and unencrypted), or use qemu+tls:// (client certificates) " +
+        "or qemu+ssh:// instead"
+      : "only none and polkit are supported";
+    super(`libvirtd asks for authentication [${names}]: ${hint}`);
+  }
+}
+
+/** A TLS certificate or key file the URI needs is missing or unreadable (libvirt's PKI paths). */
+export class TlsPkiMissingError extends LibvirtClientError {
+  readonly code = "TLS_PKI_MISSING";
+
+  constructor(
+    /** The file looked for. */
+    readonly path: string,
+    /** What it is: "CA certificate", "client certificate", "client key". */
+    readonly what: string,
+    /** Where the path came from, e.g. "pkipath=/dir" or "libvirt's default for root". */
+    readonly source: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${what} ${path} (${source}) cannot be read; put it there, or pass ?pkipath=/dir holding cacert.pem, clientcert.pem and clientkey.pem`, options);
+  }
+}
+
+/** The server's certificate is not signed by our CA (wrong cacert.pem, or a self-signed server). */
+export class TlsServerUntrustedError extends LibvirtClientError {
+  readonly code = "TLS_SERVER_UNTRUSTED";
+
+  constructor(readonly target: string, readonly caPath: string, options: { cause: unknown }) {
+    super(`the TLS certificate of ${target} is not trusted by CA ${caPath} (${(options.cause as Error).message}); use the CA that signed the server's certificate, or no_verify=1 (insecure)`, options);
+  }
+}
+
+/** The server's certificate does not name the host we dialled (libvirt: gnutls_x509_crt_check_hostname). */
+export class TlsHostnameMismatchError extends LibvirtClientError {
+  readonly code = "TLS_HOSTNAME_MISMATCH";
+
+  constructor(readonly target: string, readonly host: string, options: { cause: unknown }) {
+    super(`the TLS certificate of ${target} is not valid for the name "${host}" (${(options.cause as Error).message}); connect with a name in its subjectAltName, or no_verify=1 (insecure)`, options);
+  }
+}
+
+/** The server's certificate (or its CA) has expired or is not valid yet. */
+export class TlsCertExpiredError extends LibvirtClientError {
+  readonly code = "TLS_CERT_EXPIRED";
+
+  constructor(readonly target: string, options: { cause: unknown }) {
+    super(`the TLS certificate of ${target} is outside its validity period (${(options.cause as Error).message}); renew the server certificate (or check the clocks)`, options);
+  }
+}
+
+/**
+ * The server did not accept our client certificate: after the handshake libvirtd closed the
+ * connection (or sent something other than the `\x01` byte) instead of confirming it
+ * (virnetserverclient.c). Unsigned by its CA, expired, absent, or not in tls_allowed_dn_list.
+ */
+export class TlsClientRejectedError extends LibvirtClientError {
+  readonly code = "TLS_CLIENT_REJECTED";
+
+  constructor(readonly target: string, readonly certPath: string | undefined, detail: string, options?: { cause?: unknown }) {
+    const cert = certPath === undefined ? "no client certificate was presented" : `client certificate ${certPath}`;
+    super(`${target} refused the TLS client (${cert}): ${detail}; it must be signed by the server's CA (ca_file), be within its validity period and match tls_allowed_dn_list; see libvirtd's log`, options);
   }
 }
 

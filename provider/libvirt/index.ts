@@ -58,3 +58,10 @@ export { SocketNotFoundError, SocketAccessDeniedError, KeepaliveTimeoutError, is
 export { resolveUnixSocket, type SocketMode, type SocketProbe, type UnixSocketChoice } from "./transport/uri";
 export type { ReadOnlyMode } from "./transport/dialer";
 export { Keepalive, DEFAULT_KEEPALIVE_INTERVAL_MS, DEFAULT_KEEPALIVE_COUNT } from "./keepalive";
+// qemu+tls / qemu+tcp
+export { TlsDialer, DEFAULT_TLS_PORT } from "./transport/tls";
+export type { TlsDialerOptions } from "./transport/tls";
+export { TcpDialer, DEFAULT_TCP_PORT } from "./transport/tcp";
+export { resolvePkiPaths, DEFAULT_PKI } from "./transport/pki";
+export type { PkiPaths } from "./transport/pki";
+export { TlsPkiMissingError, TlsServerUntrustedError, TlsHostnameMismatchError, TlsCertExpiredError, TlsClientRejectedError } from "./errors";

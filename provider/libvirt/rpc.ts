@@ -21,6 +21,8 @@ export interface RpcOptions {
   framer?: FramerLimits;
   /** Receives exceptions thrown by listeners (default: rethrown asynchronously, like an uncaught error). */
   onListenerError?: (err: unknown) => void;
+  /** What the stream reaches, named when it drops, e.g. "qemu+tls://kvm1/system (tls:kvm1:16514)". */
+  target?: string;
 }
 
 /** Options of one call. */
@@ -81,9 +83,10 @@ export class RpcConnection {
     this.defaultTimeoutMs = opts.callTimeoutMs ?? 0;
     this.onListenerError = opts.onListenerError ?? rethrowAsync;
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
-    stream.on("error", (err) => this.fail(new ConnectionClosedError(`libvirt connection failed: ${err.message}`, { cause: err })));
-    stream.on("end", () => this.fail(new ConnectionClosedError("libvirt connection closed by the server")));
-    stream.on("close", () => this.fail(new ConnectionClosedError("libvirt connection closed")));
+    const to = opts.target === undefined ? "" : ` to ${opts.target}`;
+    stream.on("error", (err) => this.fail(new ConnectionClosedError(`libvirt connection${to} failed: ${err.message}`, { cause: err })));
+    stream.on("end", () => this.fail(new ConnectionClosedError(`libvirt connection${to} closed by the server`)));
+    stream.on("close", () => this.fail(new ConnectionClosedError(`libvirt connection${to} closed`)));
   }
 
   /** True once the connection has closed or failed. */

@@ -41,8 +41,11 @@ export const LIBVIRT_TRANSPORTS: Readonly<Record<string, LibvirtTransport>> = {
     implemented: true, host: "required", params: ["keyfile", "known_hosts", "known_hosts_verify", "sshauth", "socket"],
     examples: ["qemu+libssh2://root@kvm1/system?keyfile=/root/.ssh/id_ed25519"],
   },
-  tls: { implemented: false, host: "required", params: [], examples: [] },
-  tcp: { implemented: false, host: "required", params: [], examples: [] },
+  tls: {
+    implemented: true, host: "required", params: ["pkipath", "no_verify"],
+    examples: ["qemu+tls://host.example/system", "qemu://host.example:16514/system?pkipath=/etc/pki/libvirt-client"],
+  },
+  tcp: { implemented: true, host: "required", params: [], examples: ["qemu+tcp://host.example/system"] },
   ext: { implemented: false, host: "required", params: [], examples: [] },
 };
 
@@ -91,6 +94,8 @@ function paramProblem(url: URL, name: string, row: LibvirtTransport): string | u
     if (key === "socket" && Buffer.byteLength(value) > SOCKET_PATH_MAX_BYTES) {
       return `socket ${shown(value)} is too long: a unix socket path has at most ${SOCKET_PATH_MAX_BYTES} bytes (sun_path)`;
     }
+    if (key === "pkipath" && !value.startsWith("/")) return `pkipath must be an absolute directory, not ${shown(value)}`;
+    if (key === "no_verify" && value !== "0" && value !== "1") return `no_verify must be 0 or 1, not ${shown(value)}`;
   }
   return undefined;
 }

@@ -12,6 +12,10 @@ import { LibsshDialer } from "./libssh";
 import { sshParams } from "./ssh-params";
 import { parseLibvirtUri, type LibvirtUri } from "./uri";
 
+import { DEFAULT_TCP_PORT, TcpDialer } from "./tcp";
+import { TlsDialer } from "./tls";
+import { remoteHost, remotePort, tlsDialerParams } from "./remote-params";
+
 /** Makes the dialer of one transport from a parsed URI. */
 type DialerFactory = (u: LibvirtUri, opts: DialerOptions) => Dialer;
 
@@ -23,6 +27,11 @@ const DIALERS: Readonly<Record<string, DialerFactory>> = {
   ssh: (u, opts) => new SshDialer(sshParams(u), opts),
   libssh: (u, opts) => new LibsshDialer(sshParams(u), opts),
   libssh2: (u, opts) => new LibsshDialer(sshParams(u), opts),
+  tls: (u, opts) => {
+    const p = tlsDialerParams(u);
+    return new TlsDialer(remoteHost(u), remotePort(u, p.defaultPort), p.pki, { ...opts, noVerify: p.noVerify });
+  },
+  tcp: (u, opts) => new TcpDialer(remoteHost(u), remotePort(u, DEFAULT_TCP_PORT), opts),
 };
 
 /** The transports {@link dialerForUri} can dial. */

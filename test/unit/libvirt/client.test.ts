@@ -106,6 +106,8 @@ describe("LibvirtClient.connect", () => {
     expect(err).toMatchObject({ code: "CONNECT_FAILED", phase: "auth" });
     expect((err as Error).cause).toBeInstanceOf(AuthUnsupportedError);
     expect((err as Error).cause).toMatchObject({ code: "AUTH_UNSUPPORTED", offered: [AuthType.SASL] });
+    expect((err as Error).message).toMatch(/asks for authentication \[sasl\]: SASL authentication is not supported by this client/);
+    expect((err as Error).message).toMatch(/set auth_tcp = "none" in libvirtd.conf .* or use qemu\+tls:\/\/ .* or qemu\+ssh:\/\//);
     expect(procsSeen()).toEqual([P.AUTH_LIST]);
   });
 

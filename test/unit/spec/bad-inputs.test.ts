@@ -34,11 +34,12 @@ const domainCases: Record<string, Case> = {
 
 const uriCases: Record<string, Case> = {
   "ssh transport without a host": { news: withUri("qemu+ssh:///system"), field: "libvirt.uri", says: "transport ssh needs a host name" },
-  "tls transport": { news: withUri("qemu+tls://kvm1/system"), field: "libvirt.uri", says: 'transport "tls" is not supported yet' },
-  "host without transport means TLS": { news: withUri("qemu://kvm1/system"), field: "libvirt.uri", says: 'transport "tls" is not supported yet' },
-  "tcp transport": { news: withUri("qemu+tcp://kvm1:16509/system"), field: "libvirt.uri", says: 'transport "tcp" is not supported yet' },
   "libssh2 with an ssh-only parameter": { news: withUri("qemu+libssh2://kvm1/system?netcat=nc"), field: "libvirt.uri", says: 'parameter "netcat" is not supported for transport libssh2' },
   "ssh with a libssh-only parameter": { news: withUri("qemu+ssh://kvm1/system?sshauth=agent"), field: "libvirt.uri", says: 'parameter "sshauth" is not supported for transport ssh' },
+  "tls without a host": { news: withUri("qemu+tls:///system"), field: "libvirt.uri", says: "transport tls needs a host name" },
+  "tls pkipath not absolute": { news: withUri("qemu+tls://kvm1/system?pkipath=pki"), field: "libvirt.uri", says: 'pkipath must be an absolute directory, not "pki"' },
+  "tls no_verify not 0 or 1": { news: withUri("qemu://kvm1/system?no_verify=yes"), field: "libvirt.uri", says: 'no_verify must be 0 or 1, not "yes"' },
+  "tcp with a TLS parameter": { news: withUri("qemu+tcp://kvm1:16509/system?pkipath=/etc/pki"), field: "libvirt.uri", says: 'parameter "pkipath" is not supported for transport tcp' },
   "ext transport": { news: withUri("qemu+ext:///system?command=/opt/tunnel"), field: "libvirt.uri", says: 'transport "ext" is not supported yet' },
   "made-up transport": { news: withUri("qemu+http:///system"), field: "libvirt.uri", says: 'transport "http" is not a libvirt transport' },
   "web URL": { news: withUri("http://kvm1/system"), field: "libvirt.uri", says: "must use the QEMU driver" },

@@ -8,6 +8,8 @@ import { LibsshDialer } from "../../../../provider/libvirt/transport/libssh";
 import { SshDialer } from "../../../../provider/libvirt/transport/ssh";
 import { UnixDialer } from "../../../../provider/libvirt/transport/unix";
 import { parseLibvirtUri } from "../../../../provider/libvirt/transport/uri";
+import { TcpDialer } from "../../../../provider/libvirt/transport/tcp";
+import { TlsDialer } from "../../../../provider/libvirt/transport/tls";
 
 describe("dialerForUri", () => {
   test.each([
@@ -21,9 +23,6 @@ describe("dialerForUri", () => {
   });
 
   test.each([
-    ["qemu+tls://host/system", "tls"],
-    ["qemu://host/system", "tls"],
-    ["qemu+tcp://host/system", "tcp"],
     ["qemu+ext:///system?command=/bin/x", "ext"],
   ])("%s → TransportUnsupportedError(%s)", (uri, transport) => {
     let caught: unknown;
@@ -63,6 +62,24 @@ describe("dialerForUri", () => {
     const d = new UnixDialer(parseLibvirtUri(uri), { readOnly, probe: probe([...files]) });
     expect(d.path).toBe(path);
     expect(d.target).toBe(`unix:${path}`);
+  });
+
+  test.each([
+    ["qemu+tls://kvm1/system", TlsDialer, "tls:kvm1:16514"],
+    ["qemu://kvm1/system?pkipath=/srv/pki", TlsDialer, "tls:kvm1:16514"],
+    ["qemu+tls://kvm1:1234/system?no_verify=1", TlsDialer, "tls:kvm1:1234"],
+    ["qemu+tcp://kvm1/system", TcpDialer, "tcp:kvm1:16509"],
+    ["qemu+tcp://127.0.0.1:1600/system", TcpDialer, "tcp:127.0.0.1:1600"],
+  ] as const)("%s → %p at %s (remote)", (uri, cls, target) => {
+    const d = dialerForUri(uri);
+    expect(d).toBeInstanceOf(cls);
+    expect(d).toMatchObject({ target, remote: true });
+  });
+
+  test("tls: pkipath= picks the PKI files; no_verify=1 is passed on", () => {
+    const d = dialerForUri("qemu+tls://kvm1/system?pkipath=/srv/pki&no_verify=1") as TlsDialer;
+    expect(d.pki).toMatchObject({ ca: "/srv/pki/cacert.pem", cert: "/srv/pki/clientcert.pem", key: "/srv/pki/clientkey.pem" });
+    expect(d).toMatchObject({ opts: { noVerify: true } });
   });
 
   test("unix transport with a host is invalid", () => {
