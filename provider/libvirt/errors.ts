@@ -161,10 +161,11 @@ export class CallTimeoutError extends LibvirtClientError {
 export class TransportUnsupportedError extends LibvirtClientError {
   readonly code = "TRANSPORT_UNSUPPORTED";
 
-  constructor(readonly transport: string, readonly uri: string) {
+  constructor(readonly transport: string, readonly uri: string, supported: readonly string[] = []) {
     super(
-      `libvirt transport "${transport}" (${uri}) is not implemented yet; ` +
-        `use qemu:///system or qemu+unix:///system?socket=/path, or pass a custom Dialer`,
+      `libvirt transport "${transport}" (${uri}) is not supported` +
+        (supported.length ? `; supported: ${supported.join(", ")}` : "") +
+        `, or pass a custom Dialer`,
     );
   }
 }

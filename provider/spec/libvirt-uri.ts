@@ -1,7 +1,7 @@
 /**
  * The `libvirt.uri` check: a libvirt connection URI (libvirt docs/uri.rst,
  * `qemu[+transport]://[host]/system|session[?params]`) parsed properly, and refused at
- * `check` when its transport is not implemented yet. Pure: `URL` is the only parser used.
+ * `check` when its transport is not one the client dials (only `qemu+ext://` and unknown names now). Pure: `URL` is the only parser used.
  */
 import { shown } from "./shown";
 
@@ -15,6 +15,8 @@ export interface LibvirtTransport {
   readonly params: readonly string[];
   /** URIs shown as valid in error messages (implemented transports only). */
   readonly examples: readonly string[];
+  /** Why a transport is refused on purpose (not merely not built yet). */
+  readonly refusal?: string;
 }
 
 /**
@@ -46,7 +48,10 @@ export const LIBVIRT_TRANSPORTS: Readonly<Record<string, LibvirtTransport>> = {
     examples: ["qemu+tls://host.example/system", "qemu://host.example:16514/system?pkipath=/etc/pki/libvirt-client"],
   },
   tcp: { implemented: true, host: "required", params: [], examples: ["qemu+tcp://host.example/system"] },
-  ext: { implemented: false, host: "required", params: [], examples: [] },
+  ext: {
+    implemented: false, host: "required", params: [], examples: [],
+    refusal: "it runs an arbitrary local command as the connection; use qemu+ssh:// (command= names a custom ssh client) or qemu+tls://",
+  },
 };
 
 /** Longest unix socket path: Linux `sun_path` holds 108 bytes including the final NUL. */
@@ -80,7 +85,7 @@ function transportOf(scheme: string, host: string): string {
 function transportProblem(name: string, row: LibvirtTransport | undefined): string | undefined {
   const names = implemented().map(([n]) => n).join(", ");
   if (!row) return `transport ${shown(name)} is not a libvirt transport; implemented: ${names}`;
-  if (!row.implemented) return `transport ${shown(name)} is not supported yet (implemented: ${names})`;
+  if (!row.implemented) return `transport ${shown(name)} is not supported: ${row.refusal ?? "not implemented"} (implemented: ${names})`;
   return undefined;
 }
 

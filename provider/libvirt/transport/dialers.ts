@@ -44,6 +44,6 @@ export const DIALABLE_TRANSPORTS: readonly string[] = Object.keys(DIALERS);
 export function dialerForUri(uri: string, opts: DialerOptions = {}): Dialer {
   const u = parseLibvirtUri(uri);
   const make = Object.hasOwn(DIALERS, u.transport) ? DIALERS[u.transport] : undefined;
-  if (!make) throw new TransportUnsupportedError(u.transport, uri);
+  if (!make) throw new TransportUnsupportedError(u.transport, uri, DIALABLE_TRANSPORTS);
   return make(u, opts);
 }

@@ -40,7 +40,7 @@ const uriCases: Record<string, Case> = {
   "tls pkipath not absolute": { news: withUri("qemu+tls://kvm1/system?pkipath=pki"), field: "libvirt.uri", says: 'pkipath must be an absolute directory, not "pki"' },
   "tls no_verify not 0 or 1": { news: withUri("qemu://kvm1/system?no_verify=yes"), field: "libvirt.uri", says: 'no_verify must be 0 or 1, not "yes"' },
   "tcp with a TLS parameter": { news: withUri("qemu+tcp://kvm1:16509/system?pkipath=/etc/pki"), field: "libvirt.uri", says: 'parameter "pkipath" is not supported for transport tcp' },
-  "ext transport": { news: withUri("qemu+ext:///system?command=/opt/tunnel"), field: "libvirt.uri", says: 'transport "ext" is not supported yet' },
+  "ext transport": { news: withUri("qemu+ext:///system?command=/opt/tunnel"), field: "libvirt.uri", says: 'transport "ext" is not supported: it runs an arbitrary local command as the connection; use qemu+ssh://' },
   "made-up transport": { news: withUri("qemu+http:///system"), field: "libvirt.uri", says: 'transport "http" is not a libvirt transport' },
   "web URL": { news: withUri("http://kvm1/system"), field: "libvirt.uri", says: "must use the QEMU driver" },
   "another hypervisor driver": { news: withUri("xen:///system"), field: "libvirt.uri", says: "must use the QEMU driver" },

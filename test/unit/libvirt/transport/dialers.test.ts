@@ -33,7 +33,7 @@ describe("dialerForUri", () => {
     }
     expect(caught).toBeInstanceOf(TransportUnsupportedError);
     expect(caught).toMatchObject({ code: "TRANSPORT_UNSUPPORTED", transport });
-    expect((caught as Error).message).toMatch(/not implemented yet/);
+    expect((caught as Error).message).toMatch(/is not supported; supported: unix, ssh, libssh, libssh2, tls, tcp, or pass a custom Dialer/);
   });
 
   test.each([
