@@ -15,6 +15,9 @@
 #                       kept so tests sign client certificates), a managed block in libvirtd.conf (listen_tls,
 #                       listen_tcp with auth_tcp="none", listen_addr 127.0.0.1), and libvirtd restarted with
 #                       --listen only when the block changed or 16514/16509 are not listening.
+#                       Phases 5 and 6 are for the remote-transport tests only: `npm test` runs them, `npm run demo`
+#                       skips them (HOST_SETUP_REMOTE=skip), because libvirtd on TCP with auth_tcp="none" lets any
+#                       local user drive libvirt.
 # Prints the elapsed time of each phase.
 set -euo pipefail
 export LC_ALL=C DEBIAN_FRONTEND=noninteractive
@@ -216,7 +219,7 @@ phase_sshd() {
 	done
 	say "phase sshd: ${pkgs[*]:-no packages} installed, config $([ $changed = 1 ] && echo written || echo unchanged), $([ $running_ok = 1 ] && echo 'already running' || echo started), ssh-keyscan 127.0.0.1 answers: $(ms "$t") ms"
 }
-phase_sshd
+if [ "${HOST_SETUP_REMOTE:-on}" = skip ]; then say "phases sshd, tls/tcp listen: skipped (HOST_SETUP_REMOTE=skip)"; else phase_sshd; fi
 # ------------------------------------------------------------------ 6. libvirtd listening on TLS and TCP (loopback)
 PKI_DIR=${HOST_SETUP_PKI_DIR:-/etc/pulumi-qemu-vcpu/pki}
 LIBVIRTD_CONF=/etc/libvirt/libvirtd.conf
@@ -289,6 +292,6 @@ phase_libvirtd_listen() {
 		say "phase tls/tcp listen: already listening on 127.0.0.1:16514 (tls) and :16509 (tcp) $(ms "$t") ms"
 	fi
 }
-phase_libvirtd_listen
+[ "${HOST_SETUP_REMOTE:-on}" = skip ] || phase_libvirtd_listen
 
 say "done in $(ms "$T_ALL") ms"
