@@ -56,7 +56,20 @@ export const provider: Method = async (uri, domains) => {
  * every VM at once (adopted at 1 first, untimed): the provider's own cost, as the issue's
  * "before" figure was measured, through the same one-connection-per-URI pool.
  */
-export const inProcess: Method = async (uri, domains) => {
+export const inProcess: Method = (uri, domains) => quietly(() => inProcessRun(uri, domains));
+
+/** Runs `fn` with the provider's step log (console.log, which the engine shows as diagnostics) silenced. */
+async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+  const log = console.log;
+  console.log = () => undefined;
+  try {
+    return await fn();
+  } finally {
+    console.log = log;
+  }
+}
+
+const inProcessRun: Method = async (uri, domains) => {
   const props = (domain: string, vcpus: number) => ({ __label: domain, libvirt: { uri, domain }, maxVcpus: TARGET_VCPUS, vcpus, guestAgent: "off" });
   const olds = await mapBounded(domains, 16, async (d) => (await dynamic.create((await dynamic.check!({}, props(d, 1))).inputs)).outs);
   let ms = 0;
