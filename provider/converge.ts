@@ -35,7 +35,8 @@ type Planned = { live: LiveState; plan: Plan };
 
 async function readWithAgent(hv: Hypervisor, desired: VmCpuInputs, guest: boolean): Promise<LiveState> {
   const live = await hv.read({ guest });
-  if (desired.guestAgent !== "required" || !live.running || (live.agent !== "unavailable" && live.agent !== "connected")) return live;
+  // A paused VM's agent can't answer until it resumes: no point waiting for it.
+  if (desired.guestAgent !== "required" || !live.running || live.state === "paused" || (live.agent !== "unavailable" && live.agent !== "connected")) return live;
   // A required agent must answer (bounded by agentSeconds) before anything changes: one still starting
   // (first seconds after boot) is waited for and read again; a silent one makes the plan refuse.
   const answered = await hv.waitForAgent(Date.now() + desired.timeouts.agentSeconds * 1000);
@@ -61,6 +62,9 @@ async function readForPlan({ hv, desired, known }: Ctx): Promise<Planned> {
 function agentWarnings(before: LiveState, desired: VmCpuInputs, p: Plan): string[] {
   if (desired.guestAgent !== "optional" || before.agent !== "unavailable") return [];
   if (!p.steps.some((s) => s.kind === "hotAdd")) return [];
+  if (before.state === "paused") {
+    return ["the VM is paused, so the hot-added CPUs were not onlined in the guest (guestAgent is optional); once it resumes, `pulumi up --refresh` onlines them"];
+  }
   return ["qemu-guest-agent did not answer, so the hot-added CPUs were not onlined in the guest (guestAgent is optional); a guest without an auto-online rule keeps them offline until something onlines them"];
 }
 

@@ -163,6 +163,13 @@ function restartBlockers(live: LiveState): string[] {
   return live.config ? [] : [`VM ${live.name} is transient (no persistent definition): cold changes can't be written or survive a restart`];
 }
 
+/** Why the agent can't be used: not configured, the VM paused (its guest runs no code), or silent. */
+function agentProblem(live: LiveState): string {
+  if (live.agent === "not-configured") return "not configured for this VM";
+  if (live.state === "paused") return "not reachable while the VM is paused: resume it (virsh resume) and apply again";
+  return "not answering";
+}
+
 /** Plans how to bring the VM from `live` to `desired`. Pure; the same inputs give the same plan. */
 export function plan(live: LiveState, d: VmCpuInputs): Plan {
   if (!live.running) return planStopped(live, d);
@@ -170,7 +177,7 @@ export function plan(live: LiveState, d: VmCpuInputs): Plan {
   const agent = d.guestAgent !== "off" && live.agent === "connected";
   const blockers: string[] = [];
   if (d.guestAgent === "required" && live.agent !== "connected") {
-    blockers.push(`guestAgent is required but qemu-guest-agent is ${live.agent === "not-configured" ? "not configured for this VM" : "not answering"}`);
+    blockers.push(`guestAgent is required but qemu-guest-agent is ${agentProblem(live)}`);
   }
   const cold = coldDiffs(running, d);
   const pending = cold.filter((c) => live.config && !coldDiffs(live.config, d).some((x) => x.field === c.field));

@@ -6,7 +6,9 @@
  * - the same with `"optional"`: the hotplug and the definition happen, a warning says onlining was skipped;
  * - QEMU frozen on the host (SIGSTOP) while the guest is being onlined: that step gives up after agentSeconds
  *   (not when QEMU comes back), is skipped with a warning (optional), the definition is written, and the state is
- *   read once QEMU runs again.
+ *   read once QEMU runs again;
+ * - the VM paused: "required" refused at once naming the pause, "optional" hot-adds without waiting and a
+ *   refresh + update after the resume onlines the CPUs.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -120,5 +122,44 @@ describe("QEMU frozen on the host while the guest is onlined", () => {
     expect(outs).toMatchObject({ liveVcpus: 3, configVcpus: 3 });
     expect(outs["warnings"]).toEqual(expect.arrayContaining([expect.stringMatching(/online CPUs in the guest until 3 are online .* skipped/)]));
     expect(await vcpucount(vm.name)).toMatchObject({ "current live": 3, "current config": 3 });
+  });
+});
+
+describe("VM paused (virsh suspend): its guest runs no code, so its agent can't answer", () => {
+  beforeEach(async () => {
+    vm = await startTestDomain({ name: uniqueName(RUN), machine: "q35", maxVcpus: 4, vcpus: 1 });
+    await vm.waitForAgent(60_000);
+    await virsh(["suspend", vm.name]);
+  });
+
+  test('guestAgent "required": refused at once, saying the VM is paused and what to do; nothing changes', async () => {
+    const t0 = Date.now();
+    const err = await create(spec({ guestAgent: "required" })).catch((e: unknown) => e);
+    const ms = Date.now() - t0;
+    expect(err).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/nothing was changed: guestAgent is required but qemu-guest-agent is not reachable while the VM is paused: resume it \(virsh resume\)/) });
+    expect(ms).toBeLessThan(5_000); // not agentSeconds (30 s): a paused VM is not waited for
+    expect(await vcpucount(vm.name)).toMatchObject({ "current live": 1, "current config": 1 });
+  });
+
+  test('guestAgent "optional": hot-adds and writes the definition at once, warns; after resume, up --refresh onlines them', async () => {
+    const logs = captureLogs();
+    const { inputs } = await provider.check!({}, spec({ guestAgent: "optional" }));
+    const t0 = Date.now();
+    const { id, outs } = await provider.create(inputs as Props);
+    const ms = Date.now() - t0;
+    logs.restore();
+    expect(ms).toBeLessThan(5_000);
+    expect(outs).toMatchObject({ liveVcpus: 3, configVcpus: 3, state: "paused" });
+    expect(outs["warnings"]).toEqual(expect.arrayContaining([expect.stringMatching(/the VM is paused, so the hot-added CPUs were not onlined in the guest/)]));
+    expect(await vcpucount(vm.name)).toMatchObject({ "current live": 3, "current config": 3 });
+
+    await virsh(["resume", vm.name]);
+    await vm.waitForAgent(60_000);
+    const refreshed = (await provider.read!(id, outs as Props)).props as Props;
+    expect(refreshed).toMatchObject({ liveVcpus: 3, guestOnlineVcpus: 1 });
+    expect((await provider.diff!(id, refreshed, inputs as Props)).changes).toBe(true);
+    const { outs: after } = await provider.update!(id, refreshed, inputs as Props);
+    expect(after).toMatchObject({ liveVcpus: 3, guestOnlineVcpus: 3 });
+    expect((await vm.guestOnlineCpus()).length).toBe(3);
   });
 });
