@@ -83,10 +83,15 @@ export const MACHINE_FAMILIES: Readonly<Record<string, MachineFamily>> = {
 export function unknownMachineMessage(machine: string): string {
   const families = Object.values(MACHINE_FAMILIES);
   const versioned = families.flatMap((f) => (f.versionedPrefix ? [`${f.versionedPrefix}X.Y`] : []));
+  // X.Y[.Z][-variant]: QEMU also names point releases (pc-q35-4.0.1) and variants (pseries-2.12-sxxm).
   return `machine "${machine}" is not a machine type we know; known aliases: ${families.map((f) => f.alias).join(", ")}; or a versioned type: ${versioned.join(", ")}`;
 }
 
-const VERSION = /^\d+\.\d+$/;
+/**
+ * The version part of a versioned machine name as QEMU spells them: `7.2`, a point release
+ * (`pc-q35-4.0.1`) and a variant suffix (`pseries-2.12-sxxm`).
+ */
+const VERSION = /^\d+\.\d+(\.\d+)?(-[a-z][a-z0-9]*)?$/;
 
 /** Finds the family of a machine string (`q35`, `pc-q35-7.2`, …), or undefined. */
 export function machineFamily(machine: string): MachineFamily | undefined {

@@ -25,6 +25,11 @@ const cases: Record<string, Case> = {
     news: { ...base, vcpus: 3, machine: "pseries", topology: { sockets: 1, cores: 4, threads: 2 } },
     failures: [["vcpus", /multiple of 2 \(e.g. 2 or 4\)/]],
   },
+  "a point release is a q35 (QEMU lists pc-q35-4.0.1)": { news: { ...base, machine: "pc-q35-4.0.1" }, failures: [] },
+  "a variant is a pseries and keeps its whole-core rule (pseries-2.12-sxxm)": {
+    news: { ...base, vcpus: 3, machine: "pseries-2.12-sxxm", topology: { sockets: 1, cores: 4, threads: 2 } },
+    failures: [["vcpus", /multiple of 2 \(e.g. 2 or 4\)/]],
+  },
   "s390x can't shrink": { news: { ...base, vcpus: 2, machine: "s390-ccw-virtio" }, olds: { ...base, machine: "s390-ccw-virtio" }, failures: [["vcpus", /can't go down from 4 to 2/]] },
   "s390x can grow": { news: { ...base, vcpus: 6, machine: "s390-ccw-virtio" }, olds: base, failures: [] },
   "both connections": { news: { ...base, qmp: { socket: "/tmp/q" } }, failures: [["libvirt", /exactly one of libvirt or qmp/]] },
