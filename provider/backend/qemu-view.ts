@@ -4,7 +4,7 @@
  * `-smp` configuration. Shared by the libvirt and QMP backends.
  */
 import { z } from "zod";
-import { query, type HotpluggableCpu, type Monitor } from "../qmp";
+import { isHotplugFeatureDisabled, query, type HotpluggableCpu, type Monitor } from "../qmp";
 import type { Topology } from "../spec";
 import type { QemuSlot } from "./slots";
 
@@ -14,9 +14,19 @@ export function toQemuSlot(s: HotpluggableCpu): QemuSlot {
   return { type: s.type, vcpusCount: s["vcpus-count"], props, qomPath: s["qom-path"] };
 }
 
-/** QEMU `query-hotpluggable-cpus` as slots. */
+/**
+ * QEMU `query-hotpluggable-cpus` as slots. A machine without CPU hotplug (microvm; arm virt up to
+ * QEMU 10.0) refuses that command: its present CPUs (`query-cpus-fast`) are then its slots, all
+ * plugged, and the machine family's rules refuse any change of their number.
+ */
 export async function hotpluggableSlots(monitor: Monitor): Promise<QemuSlot[]> {
-  return (await query(monitor, "query-hotpluggable-cpus")).map(toQemuSlot);
+  try {
+    return (await query(monitor, "query-hotpluggable-cpus")).map(toQemuSlot);
+  } catch (err) {
+    if (!isHotplugFeatureDisabled(err)) throw err;
+    const cpus = await query(monitor, "query-cpus-fast");
+    return cpus.map((c) => toQemuSlot({ type: "", "vcpus-count": 1, props: c.props ?? {}, "qom-path": c["qom-path"] }));
+  }
 }
 
 /** `SMPConfiguration` as `qom-get /machine smp` returns it (QEMU ≥ 6.2). */

@@ -167,6 +167,13 @@ export function isUnplugNotSupported(err: unknown): boolean {
   return e?.class === "GenericError" && /unplug request for not supported device type/i.test(e.desc);
 }
 
+/** A machine without CPU hotplug (microvm; arm virt up to QEMU 10.0) refuses `query-hotpluggable-cpus`:
+ * GenericError "The feature 'query-hotpluggable-cpus' is not enabled". Observed on QEMU 7.2 microvm. */
+export function isHotplugFeatureDisabled(err: unknown): boolean {
+  const e = serverErrorOf(err);
+  return e?.class === "GenericError" && /feature 'query-hotpluggable-cpus' is not enabled/i.test(e.desc);
+}
+
 function describeCause(cause: unknown): string {
   if (cause instanceof Error) {
     const code = (cause as NodeJS.ErrnoException).code;

@@ -92,3 +92,35 @@ describe("s390x: hot-add only", () => {
     expect(err.message).toMatch(/vcpus: 3 → 2 \(s390x can hot-add CPUs but QEMU has no CPU unplug/);
   });
 });
+
+describe("microvm: a machine without CPU hotplug (QEMU refuses query-hotpluggable-cpus)", () => {
+  let vm: RawQemuFirmwareOnly;
+  const spec = (vcpus: number): Props => ({ qmp: { socket: vm.qmpSocket }, maxVcpus: 2, vcpus, guestAgent: "off" });
+  beforeAll(async () => {
+    vm = await rawQemuFirmwareOnly({ name: `${RUN}-microvm`, binary: "qemu-system-x86_64", machine: "microvm", smp: "1,maxcpus=2" });
+  });
+  afterAll(async () => vm.stop());
+
+  test("adopted with nothing to change, machine not declared: read from QEMU's present CPUs", async () => {
+    const { inputs, failures } = await provider.check!({}, spec(1));
+    expect(failures ?? []).toEqual([]);
+    const { outs } = await provider.create(inputs as Props);
+    expect(outs).toMatchObject({ machine: "microvm", liveVcpus: 1, maxVcpus: 2 });
+  });
+
+  test("a vCPU change is refused at preview with the platform's reason, and nothing is plugged", async () => {
+    const { inputs } = await provider.check!({}, spec(1));
+    const { id, outs } = await provider.create(inputs as Props);
+    const preview = await provider.diff!(id, outs as Props, { ...(inputs as Props), vcpus: 2 }).catch((e: unknown) => e);
+    expect(String(preview)).toMatch(/microvm has no ACPI CPU hotplug/);
+    const err = (await provider.update!(id, outs as Props, { ...(inputs as Props), vcpus: 2 }).catch((e: unknown) => e)) as ProviderError;
+    expect(err.code).toBe("COLD_CHANGE_REFUSED");
+    expect(err.message).toMatch(/microvm has no ACPI CPU hotplug/);
+    const qmp = await vm.qmp();
+    try {
+      expect(((await qmp.execute("query-cpus-fast")) as unknown[]).length).toBe(1);
+    } finally {
+      qmp.close();
+    }
+  });
+});
