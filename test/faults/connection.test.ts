@@ -58,8 +58,11 @@ test("QEMU killed during a hot-add: the step fails, the partial result says the 
 
 test("libvirtd killed during a hot-add and started again: the state is read over a new connection into the partial result", async () => {
   const { err, ms, logs } = await createWithFault(3, () => {
-    execFileSync("kill", ["-KILL", String(pidOf("/run/libvirtd.pid"))]);
-    execFileSync("libvirtd", ["-d"]);
+    // Started again with the arguments it ran with (host-setup's --listen for the TLS/TCP tests).
+    const pid = pidOf("/run/libvirtd.pid");
+    const args = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((a) => a !== "").slice(1);
+    execFileSync("kill", ["-KILL", String(pid)]);
+    execFileSync("libvirtd", args.length ? args : ["-d"]);
   });
   await pollUntil("libvirtd to answer", () => virsh(["version"]).then(() => true, () => undefined), { timeoutMs: 60_000 });
   // The kill lands as the step starts (its log line comes first), so the step's call meets a dead connection.
