@@ -6,7 +6,7 @@
 import { provider } from "../../../provider/dynamic";
 import { LibvirtClient } from "../../../provider/libvirt/client";
 import { pollUntil, startTestDomain, uniqueName, virsh, type TestDomain } from "../../guest/guest";
-import type { Relay } from "./tcp-relay";
+import type { Relay } from "./relay";
 import { vcpucount } from "./scenario";
 
 /** One failure case: the URI to use, the error code expected somewhere in the cause chain, a bound. */
@@ -69,11 +69,11 @@ export async function cutMidCall(uri: string, relay: Relay, target: RegExp): Pro
   const client = await LibvirtClient.connect({ uri, connectTimeoutMs: 10_000, callTimeoutMs: 30_000 });
   try {
     await client.connectGetVersion();
-    relay.blackhole();
+    relay.hold();
     const call = client.connectGetVersion().then(() => undefined, (e: unknown) => e);
     await pollUntil("the call to reach the relay", () => relay.swallowed() > 0, { timeoutMs: 5000, intervalMs: 5 });
     const t0 = Date.now();
-    relay.cut();
+    relay.dropAll();
     const err = await call;
     const ms = Date.now() - t0;
     expect(err).toMatchObject({ code: "CONNECTION_CLOSED" });

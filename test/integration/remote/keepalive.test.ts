@@ -1,5 +1,5 @@
 /**
- * Keepalive against the REAL libvirtd, reached through a loopback TCP relay written here over
+ * Keepalive against the REAL libvirtd, reached through a loopback TCP relay (relay.ts) over
  * its unix socket; a small test dialer marks the link remote so the client runs keepalive on it.
  * Freezing the relay (stop forwarding, keep both sockets open) is a dead network path: the
  * client must notice by itself and fail the pending call with KEEPALIVE_TIMEOUT in bounded time.
@@ -9,58 +9,13 @@ import { LibvirtClient } from "../../../provider/libvirt/client";
 import { KeepaliveTimeoutError, isNoDomain } from "../../../provider/libvirt/errors";
 import type { Dialer } from "../../../provider/libvirt/transport/dialer";
 import { pollUntil, uniqueName } from "../../guest/exec";
+import { startRelay, type Relay } from "./relay";
 
 const SYSTEM_SOCKET = "/run/libvirt/libvirt-sock";
 const INTERVAL = 300;
 const COUNT = 2;
 const DETECT = INTERVAL * (COUNT + 1);
 const SLACK = 350;
-
-/** A loopback TCP ↔ unix relay that can be frozen: data stops flowing, sockets stay open. */
-class FreezableRelay {
-  readonly pairs: Array<{ client: net.Socket; daemon: net.Socket }> = [];
-  private frozen = false;
-  private constructor(private readonly server: net.Server) {}
-
-  static async start(unixPath: string): Promise<FreezableRelay> {
-    const server = net.createServer();
-    const relay = new FreezableRelay(server);
-    server.on("connection", (client) => relay.accept(client, unixPath));
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    return relay;
-  }
-
-  get port(): number {
-    return (this.server.address() as net.AddressInfo).port;
-  }
-
-  /** Stops forwarding in both directions (bytes are swallowed, nothing is closed). */
-  freeze(): void {
-    this.frozen = true;
-  }
-
-  private accept(client: net.Socket, unixPath: string): void {
-    const daemon = net.createConnection({ path: unixPath });
-    this.pairs.push({ client, daemon });
-    const forward = (from: net.Socket, to: net.Socket): void => {
-      from.on("data", (chunk: Buffer) => {
-        if (!this.frozen) to.write(chunk);
-      });
-    };
-    forward(client, daemon);
-    forward(daemon, client);
-    const end = (): void => {
-      client.destroy();
-      daemon.destroy();
-    };
-    for (const s of [client, daemon]) s.on("error", end).on("close", end);
-  }
-
-  async stop(): Promise<void> {
-    for (const p of this.pairs) p.client.destroy(), p.daemon.destroy();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
-}
 
 /** A TCP dialer to the relay, marked remote (as ssh/tls/tcp dialers are). */
 function relayDialer(port: number): Dialer {
@@ -75,17 +30,17 @@ function relayDialer(port: number): Dialer {
   };
 }
 
-let relay: FreezableRelay;
+let relay: Relay;
 let client: LibvirtClient | undefined;
 
 beforeEach(async () => {
-  relay = await FreezableRelay.start(SYSTEM_SOCKET);
+  relay = await startRelay({ host: "127.0.0.1" }, { path: SYSTEM_SOCKET });
 });
 
 afterEach(async () => {
   await client?.close();
   client = undefined;
-  await relay.stop();
+  await relay.close();
 });
 
 async function connect(): Promise<LibvirtClient> {
@@ -123,7 +78,7 @@ describe("keepalive through a loopback relay to the real libvirtd", () => {
     expect(took).toBeGreaterThanOrEqual(DETECT - SLACK);
     expect(took).toBeLessThanOrEqual(DETECT + SLACK);
     expect(c.closed).toBe(true);
-    await pollUntil("relay sees the client close its socket", () => relay.pairs[0]?.client.destroyed || undefined, { timeoutMs: 2000 });
+    await pollUntil("relay sees the client close its socket", () => relay.clients()[0]?.destroyed || undefined, { timeoutMs: 2000 });
     const local = await LibvirtClient.connect({ uri: "qemu:///system" });
     try {
       const lookup = await local.domainLookupByName(name).catch((e: unknown) => e);

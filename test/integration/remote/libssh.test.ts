@@ -12,7 +12,7 @@ import { AFFECT_LIVE } from "../../../provider/libvirt/constants";
 import type { SshFailureReason } from "../../../provider/libvirt/errors";
 import { pollUntil, run } from "../../guest/exec";
 import type { TestDomain } from "../../guest/guest";
-import { startRelay, type SocketRelay } from "./relay";
+import { startRelay, type Relay } from "./relay";
 import { describeTransportScenario } from "./scenario";
 import { attemptSetVcpus, expectSshFailure, expectUnchanged, pausedDomain } from "./ssh-failures";
 import { freezeSshdSession, makeSshFixture, sshClientPorts, SSHD_HOST, type SshFixture } from "./sshd";
@@ -109,9 +109,9 @@ describe("libssh: failures are typed, fast, and change nothing", () => {
   });
 
   describe("link dropped mid-call", () => {
-    let relay: SocketRelay;
+    let relay: Relay;
     beforeEach(async () => {
-      relay = await startRelay(fx.dir);
+      relay = await startRelay({ path: join(fx.dir, "relay.sock") }, { path: "/run/libvirt/libvirt-sock" });
     });
     afterEach(async () => relay?.close());
 

@@ -1,63 +1,92 @@
 /**
- * A unix-socket relay in front of libvirtd's socket, for link-loss tests: the far side of an ssh
- * transport is pointed at it with `socket=`, and the test can hold traffic (a call is then in flight
- * and never reaches libvirtd) or drop every connection.
+ * A loopback relay for transport fault tests: listens on a unix socket or a 127.x address,
+ * forwards each connection to a unix socket (libvirtd's) or a loopback TCP port, and can hold
+ * a call in flight (client → daemon bytes swallowed), freeze the link (both directions
+ * swallowed, nothing closed: a silent dead path), or drop every connection at once.
  */
 import * as net from "node:net";
-import { join } from "node:path";
 
-/** A running relay (see the file comment). */
-export interface SocketRelay {
-  path: string;
+/** Where a relay forwards to: a unix socket path, or a loopback TCP port. */
+export type Target = { readonly path: string } | { readonly port: number };
+/** Where a relay listens: a unix socket path, or a free port on a loopback address. */
+export type Listen = { readonly path: string } | { readonly host: string };
+
+/** A running relay. */
+export interface Relay {
+  /** The unix path it listens on ("" for a TCP listener). */
+  readonly path: string;
+  /** The TCP port it listens on (0 for a unix listener). */
+  readonly port: number;
   /** Connections accepted so far. */
   accepted(): number;
-  /** From now on, bytes towards libvirtd are kept back (not forwarded). */
+  /** From now on, bytes towards the daemon are swallowed (a call stays in flight). */
   hold(): void;
-  /** Destroys every relayed connection (both sides). */
+  /** From now on, bytes in both directions are swallowed; nothing is closed. */
+  freeze(): void;
+  /** Bytes swallowed towards the daemon since {@link hold} or {@link freeze}. */
+  swallowed(): number;
+  /** The accepted client sockets, in order. */
+  clients(): readonly net.Socket[];
+  /** Destroys every relayed connection (both sides) now. */
   dropAll(): void;
+  /** dropAll() and stop listening. */
   close(): Promise<void>;
 }
 
-/** Starts a relay at `dir`/relay.sock forwarding to `target` (default libvirtd's socket). */
-export async function startRelay(dir: string, target = "/run/libvirt/libvirt-sock"): Promise<SocketRelay> {
-  const path = join(dir, "relay.sock");
-  const pairs = new Set<[net.Socket, net.Socket]>();
-  let held = false;
-  let count = 0;
+const connectTo = (t: Target): net.Socket => ("path" in t ? net.createConnection({ path: t.path }) : net.connect(t.port, "127.0.0.1"));
+
+/** Starts a relay from `listen` to `target`. */
+export async function startRelay(listen: Listen, target: Target): Promise<Relay> {
+  const sockets = new Set<net.Socket>();
+  const accepted: net.Socket[] = [];
+  let mode: "flow" | "hold" | "freeze" = "flow";
+  let swallowed = 0;
   const server = net.createServer((client) => {
-    count += 1;
-    const daemon = net.createConnection({ path: target });
-    const pair: [net.Socket, net.Socket] = [client, daemon];
-    pairs.add(pair);
-    client.on("data", (chunk) => {
-      if (!held) daemon.write(chunk);
+    accepted.push(client);
+    const daemon = connectTo(target);
+    for (const s of [client, daemon]) sockets.add(s);
+    client.on("data", (chunk: Buffer) => {
+      if (mode === "flow") daemon.write(chunk);
+      else swallowed += chunk.length;
     });
-    daemon.pipe(client);
+    daemon.on("data", (chunk: Buffer) => {
+      if (mode !== "freeze") client.write(chunk);
+    });
+    client.on("end", () => daemon.end());
     const end = (): void => {
-      pairs.delete(pair);
+      sockets.delete(client);
+      sockets.delete(daemon);
       client.destroy();
       daemon.destroy();
     };
-    client.on("close", end).on("error", end);
-    daemon.on("close", end).on("error", end);
+    for (const s of [client, daemon]) s.on("close", end).on("error", end);
   });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
+  await new Promise<void>((resolve) => ("path" in listen ? server.listen(listen.path, resolve) : server.listen(0, listen.host, resolve)));
+  const dropAll = (): void => {
+    for (const s of sockets) s.destroy();
+  };
+  const address = server.address();
   return {
-    path,
-    accepted: () => count,
-    hold: () => void (held = true),
-    dropAll: () => {
-      for (const [a, b] of pairs) {
-        a.destroy();
-        b.destroy();
-      }
-    },
+    path: "path" in listen ? listen.path : "",
+    port: typeof address === "object" && address ? address.port : 0,
+    accepted: () => accepted.length,
+    hold: () => void (mode = "hold"),
+    freeze: () => void (mode = "freeze"),
+    swallowed: () => swallowed,
+    clients: () => accepted,
+    dropAll,
     close: () => new Promise<void>((resolve) => {
-      for (const [a, b] of pairs) {
-        a.destroy();
-        b.destroy();
-      }
+      dropAll();
       server.close(() => resolve());
     }),
   };
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on (just freed). */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
 }

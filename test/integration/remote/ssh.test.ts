@@ -4,11 +4,12 @@
  * SshError naming the host, fast, with the domain's vCPUs untouched.
  */
 import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import { LibvirtClient } from "../../../provider/libvirt/client";
 import { AFFECT_LIVE } from "../../../provider/libvirt/constants";
 import type { SshFailureReason } from "../../../provider/libvirt/errors";
 import type { TestDomain } from "../../guest/guest";
-import { startRelay, type SocketRelay } from "./relay";
+import { startRelay, type Relay } from "./relay";
 import { describeTransportScenario } from "./scenario";
 import { attemptSetVcpus, expectSshFailure, expectUnchanged, pausedDomain } from "./ssh-failures";
 import { freezeSshdSession, makeSshFixture, sshClientPorts, SSHD_HOST, type SshFixture } from "./sshd";
@@ -52,9 +53,9 @@ describe("ssh: failures are typed, fast, and change nothing", () => {
   });
 
   describe("link dropped mid-call", () => {
-    let relay: SocketRelay;
+    let relay: Relay;
     beforeEach(async () => {
-      relay = await startRelay(fx.dir);
+      relay = await startRelay({ path: join(fx.dir, "relay.sock") }, { path: "/run/libvirt/libvirt-sock" });
     });
     afterEach(async () => relay?.close());
 

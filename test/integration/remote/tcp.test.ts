@@ -6,7 +6,7 @@
  * would mean restarting it under the other tests).
  */
 import { cutMidCall, describeFailures, failureTimes } from "./failures";
-import { freePort, startRelay } from "./tcp-relay";
+import { freePort, startRelay } from "./relay";
 import { describeTransportScenario } from "./scenario";
 
 let nothing = 0;
@@ -25,7 +25,7 @@ describeFailures("tcp", {
 
 describe("tcp: link dropped mid-call", () => {
   test("a relay cut while a call is in flight fails the call fast, naming the host", async () => {
-    const relay = await startRelay(16509);
+    const relay = await startRelay({ host: "127.0.0.1" }, { port: 16509 });
     try {
       const ms = await cutMidCall(`qemu+tcp://127.0.0.1:${relay.port}/system`, relay, new RegExp(`tcp:127\\.0\\.0\\.1:${relay.port}`));
       failureTimes["tcp: link cut mid-call (from cut)"] = ms;

@@ -8,7 +8,7 @@ import { rmSync } from "node:fs";
 import { LibvirtClient } from "../../../provider/libvirt/client";
 import { HOST_CA, clientPkiDir, makeCa, tempPkiDir, type Signer } from "../../fakes/pki";
 import { cutMidCall, describeFailures, failureTimes, type FailureCase } from "./failures";
-import { freePort, startRelay, type Relay } from "./tcp-relay";
+import { freePort, startRelay, type Relay } from "./relay";
 import { describeTransportScenario } from "./scenario";
 
 const dirs: string[] = [];
@@ -24,7 +24,7 @@ const tlsUri = (pki: string, host = "localhost", port = 16514): string => `qemu+
 beforeAll(async () => {
   good = keep(clientPkiDir(HOST_CA.cert, HOST_CA));
   otherCa = makeCa(keep(tempPkiDir()), "other", "not the host CA");
-  relay127002 = await startRelay(16514, "127.0.0.2"); // reaches libvirtd under a name not in its certificate
+  relay127002 = await startRelay({ host: "127.0.0.2" }, { port: 16514 }); // reaches libvirtd under a name not in its certificate
   port127002 = relay127002.port;
   nothing = await freePort();
 });
@@ -114,7 +114,7 @@ describeFailures("tls", cases);
 
 describe("tls: link dropped mid-call", () => {
   test("a relay cut while a call is in flight fails the call fast, naming the host", async () => {
-    const relay = await startRelay(16514);
+    const relay = await startRelay({ host: "127.0.0.1" }, { port: 16514 });
     try {
       const ms = await cutMidCall(tlsUri(good, "localhost", relay.port), relay, new RegExp(`tls:localhost:${relay.port}`));
       failureTimes["tls: link cut mid-call (from cut)"] = ms;
