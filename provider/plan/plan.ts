@@ -163,10 +163,13 @@ function restartBlockers(live: LiveState): string[] {
   return live.config ? [] : [`VM ${live.name} is transient (no persistent definition): cold changes can't be written or survive a restart`];
 }
 
+/** How a paused VM is resumed, per connection. */
+const RESUME: Record<LiveState["backend"], string> = { libvirt: "virsh resume", qmp: "QMP `cont`" };
+
 /** Why the agent can't be used: not configured, the VM paused (its guest runs no code), or silent. */
 function agentProblem(live: LiveState): string {
   if (live.agent === "not-configured") return "not configured for this VM";
-  if (live.state === "paused") return "not reachable while the VM is paused: resume it (virsh resume) and apply again";
+  if (live.state === "paused") return `not reachable while the VM is paused: resume it (${RESUME[live.backend]}) and apply again`;
   return "not answering";
 }
 

@@ -14,6 +14,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { provider } from "../../provider/dynamic";
 import { ProviderError } from "../../provider/errors";
+import { captureLogs, freezeAgent } from "./helpers";
 import { cleanupLeftovers, pollUntil, startTestDomain, uniqueName, virsh, type TestDomain } from "../guest/guest";
 
 const RUN = uniqueName("qvt-fault-agent");
@@ -26,24 +27,7 @@ async function vcpucount(dom: string): Promise<Record<string, number>> {
   return Object.fromEntries([...out.matchAll(/^(\w+)\s+(\w+)\s+(\d+)$/gm)].map((m) => [`${m[1]} ${m[2]}`, Number(m[3])]));
 }
 
-/** Freezes qemu-ga inside the guest: a child it spawns (guest-exec) sends it SIGSTOP. */
-async function freezeAgent(vm: TestDomain): Promise<void> {
-  await vm.agentCommand("guest-exec", { path: "/bin/sh", arg: ["-c", "sleep 0.2; kill -STOP $(pidof qemu-ga)"], "capture-output": false });
-  // The child waits 0.2 s so guest-exec's reply gets out first; then pings stop being answered.
-  await pollUntil("qemu-ga to stop answering", () => vm.agentCommand("guest-ping", undefined, 1).then(() => undefined, () => true), { timeoutMs: 15_000 });
-}
-
 const qemuPid = (vm: TestDomain) => Number(fs.readFileSync(`/run/libvirt/qemu/${vm.name}.pid`, "utf8").trim());
-
-function captureLogs(onLine: (line: string) => void = () => undefined): { lines: string[]; restore: () => void } {
-  const lines: string[] = [];
-  const spy = jest.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
-    const line = args.join(" ");
-    lines.push(line);
-    onLine(line);
-  });
-  return { lines, restore: () => spy.mockRestore() };
-}
 
 async function create(inputs: Props): Promise<{ outs: Props; ms: number }> {
   const { inputs: checked, failures } = await provider.check!({}, inputs);
@@ -67,7 +51,7 @@ describe("qemu-ga frozen in the guest", () => {
   beforeEach(async () => {
     vm = await startTestDomain({ name: uniqueName(RUN), machine: "q35", maxVcpus: 4, vcpus: 1 });
     await vm.waitForAgent(60_000);
-    await freezeAgent(vm);
+    await freezeAgent(vm, 1); // virsh --timeout, in seconds
   });
 
   test('guestAgent "required": refused before anything changes, in bounded time', async () => {

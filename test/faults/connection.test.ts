@@ -20,14 +20,17 @@ const guest = freshGuestPerTest(RUN);
 const spec = (vcpus: number): Props => ({ __label: "conn", libvirt: { uri: URI, domain: guest().name }, maxVcpus: 4, vcpus, guestAgent: "required" });
 const pidOf = (file: string) => Number(fs.readFileSync(file, "utf8").trim());
 
-/** Runs create(spec) with `fault` fired when the hot-add of vCPU 2 starts; resolves with the error and the time. */
-async function createWithFault(vcpus: number, fault: () => void): Promise<{ err: unknown; ms: number; logs: string[] }> {
+const HOT_ADD_2 = /hot-add vCPU 2 \(live\): started/;
+const ONLINING = /online CPUs in the guest .*: started$/;
+
+/** Runs create(spec) with `fault` fired when a log line matches `at`; resolves with the error and the time. */
+async function createWithFault(vcpus: number, at: RegExp, fault: () => void): Promise<{ err: unknown; ms: number; logs: string[] }> {
   const logs: string[] = [];
   let fired = false;
   const spy = jest.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
     const line = args.join(" ");
     logs.push(line);
-    if (!fired && /hot-add vCPU 2 \(live\): started/.test(line)) {
+    if (!fired && at.test(line)) {
       fired = true;
       fault();
     }
@@ -46,18 +49,21 @@ async function createWithFault(vcpus: number, fault: () => void): Promise<{ err:
 }
 
 
-test("QEMU killed during a hot-add: the step fails, the partial result says the VM is shut off", async () => {
+test.each([
+  ["a hot-add", HOT_ADD_2, /hot-add vCPU 2 \(live\) failed/],
+  ["the onlining", ONLINING, /online CPUs in the guest .*failed/],
+])("QEMU killed during %s: the step fails naming it, the partial result says the VM is shut off", async (_what, at, failed) => {
   const qemu = pidOf(`/run/libvirt/qemu/${guest().name}.pid`);
-  const { err, ms } = await createWithFault(3, () => execFileSync("kill", ["-KILL", String(qemu)]));
+  const { err, ms } = await createWithFault(3, at, () => execFileSync("kill", ["-KILL", String(qemu)]));
   expect(err).toBeInstanceOf(ApplyError);
-  expect((err as Error).message).toMatch(/hot-add vCPU 2 \(live\) failed/);
+  expect((err as Error).message).toMatch(failed);
   expect((err as { properties?: Props }).properties).toMatchObject({ state: "shutoff", domainName: guest().name });
   expect(ms).toBeLessThan(30_000);
   expect(await guest().state()).toBe("shut off");
 });
 
 test("libvirtd killed during a hot-add and started again: the state is read over a new connection into the partial result", async () => {
-  const { err, ms, logs } = await createWithFault(3, () => {
+  const { err, ms, logs } = await createWithFault(3, HOT_ADD_2, () => {
     // Started again with the arguments it ran with (host-setup's --listen for the TLS/TCP tests).
     const pid = pidOf("/run/libvirtd.pid");
     const args = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((a) => a !== "").slice(1);

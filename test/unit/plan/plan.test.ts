@@ -76,6 +76,14 @@ const cases: Record<string, Case> = {
     live: { ...runningVm({ plugged: 1 }), agent: "unavailable", guest: undefined }, want: { vcpus: 2, guestAgent: "required" },
     steps: ["hotAdd:1", "config:2"], blockers: /guestAgent is required/,
   },
+  "required agent, paused libvirt VM: says to resume it with virsh": {
+    live: { ...runningVm({ plugged: 1 }), state: "paused", agent: "unavailable", guest: undefined }, want: { vcpus: 2, guestAgent: "required" },
+    steps: ["hotAdd:1", "config:2"], blockers: /not reachable while the VM is paused: resume it \(virsh resume\)/,
+  },
+  "required agent, paused raw QEMU: says to resume it with QMP cont": {
+    live: { ...runningVm({ plugged: 1 }), backend: "qmp", state: "paused", agent: "unavailable", guest: undefined }, want: { vcpus: 2, guestAgent: "required" },
+    steps: ["hotAdd:1", "config:2"], blockers: /not reachable while the VM is paused: resume it \(QMP `cont`\)/,
+  },
   "stopped VM: cold change is just a definition rewrite": {
     live: { ...runningVm({ plugged: 2 }), state: "shutoff", running: undefined, guest: undefined },
     want: { maxVcpus: 8, vcpus: 4 }, steps: ["defineConfig"],
