@@ -5,12 +5,23 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { guestCpuQueries } from "./agent";
+import { bootBudget } from "./boot-budget";
 import { ensureGuestBuilt } from "./build";
 import { readConsoleCpus, type ConsoleCpus } from "./console";
 import { domainXml, type DomainOptions } from "./domain-xml";
 import { CommandError, fatal, isFatal, pollUntil, stderrOf, virsh } from "./exec";
 import { makeTempDir, rmrf, tailOf } from "./files";
-import { POLL_MS } from "./paths";
+import { LIBVIRT_URI, POLL_MS } from "./paths";
+
+/** The QEMU pid of a domain of the system daemon (its pid file); undefined elsewhere or before it is written. */
+function pidOf(name: string): number | undefined {
+  if (LIBVIRT_URI !== "qemu:///system") return undefined;
+  try {
+    return Number(fs.readFileSync(`/run/libvirt/qemu/${name}.pid`, "utf8").trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A running test domain (from {@link startTestDomain}). */
 export interface TestDomain {
@@ -128,10 +139,12 @@ export async function startTestDomain(opts: DomainOptions & { persistent?: boole
     startedAt,
     async waitForAgent(timeoutMs: number): Promise<number> {
       let polls = 0;
+      const budget = bootBudget(`guest agent of ${name}`, () => pidOf(name), timeoutMs, serialLog);
       await pollUntil(
         `guest agent of ${name}`,
         async () => {
           polls += 1;
+          budget.check();
           try {
             await agentCommand("guest-ping", undefined, 2);
             return true;
@@ -147,10 +160,10 @@ export async function startTestDomain(opts: DomainOptions & { persistent?: boole
             throw e;
           }
         },
-        { timeoutMs, intervalMs: POLL_MS },
+        { timeoutMs: budget.wallCapMs, intervalMs: POLL_MS },
       ).catch((e: unknown) => {
         if (isFatal(e)) throw e;
-        throw new Error(`${(e as Error).message}\nconsole:\n${tailOf(serialLog)}`);
+        throw new Error(`${(e as Error).message} (${budget.describe()})\nconsole:\n${tailOf(serialLog)}`);
       });
       return Date.now() - startedAt;
     },

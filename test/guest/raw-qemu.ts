@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { agentExchange, guestCpuQueries } from "./agent";
+import { bootBudget } from "./boot-budget";
 import { accelerator, ensureGuestBuilt } from "./build";
 import { readConsoleCpus, type ConsoleCpus } from "./console";
 import { fatal, isFatal, pollUntil, uniqueName } from "./exec";
@@ -64,6 +65,9 @@ export interface RawQemu {
   /** SIGTERM, then SIGKILL after 5 s; removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
+
+/** How long one attempt to reach the booting guest's agent waits before the boot budget is checked again. */
+const AGENT_SLICE_MS = 5_000;
 
 interface Spawned {
   child: ChildProcess;
@@ -193,10 +197,13 @@ export async function startRaw(
     startedAt,
     async waitForAgent(timeoutMs: number) {
       if (!agentSocket) throw new Error(`${name} has no agent`);
-      const deadline = Date.now() + timeoutMs;
+      const budget = bootBudget(`guest agent of ${name}`, () => (sp.exited() ? undefined : pid), timeoutMs, serialLog);
+      const deadline = Date.now() + budget.wallCapMs;
       for (;;) {
         try {
-          await agentExchange(agentSocket, Math.max(1, deadline - Date.now()), undefined, 250, abort);
+          budget.check();
+          // In slices, so the budget is checked while the guest boots.
+          await agentExchange(agentSocket, Math.max(1, Math.min(AGENT_SLICE_MS, deadline - Date.now())), undefined, 250, abort);
           return Date.now() - startedAt;
         } catch (e) {
           if (isFatal(e)) throw e;
@@ -204,9 +211,9 @@ export async function startRaw(
             // The socket broke: almost always QEMU exiting. Give its exit event a moment to arrive.
             const gone = await pollUntil("QEMU exit", () => sp.exited(), { timeoutMs: 1000, intervalMs: 10 }).catch(() => false);
             if (gone) throw deadFatal();
-            if (Date.now() < deadline) continue;
           }
-          throw new Error(`${(e as Error).message}\nconsole:\n${tailOf(serialLog)}`);
+          if (Date.now() < deadline) continue;
+          throw new Error(`${(e as Error).message} (${budget.describe()})\nconsole:\n${tailOf(serialLog)}`);
         }
       }
     },

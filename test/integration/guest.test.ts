@@ -24,6 +24,7 @@ import {
   type RawQemu,
   type TestDomain,
 } from "../guest/guest";
+import { MIN_WALL_CAP_MS, processCpuMs } from "../guest/boot-budget";
 
 const RUN = uniqueName("qvt-smoke");
 const BOOT_TIMEOUT = 60_000;
@@ -199,4 +200,55 @@ test.each([
     qmp?.close();
     await fw.stop();
   }
+});
+
+describe("boot budget: waiting for a guest counts the CPU time it got, not the wall clock (a busy host)", () => {
+  test("a guest frozen for longer than its budget still comes up: its wait is counted in CPU time", async () => {
+    const q = await rawQemu({ name: uniqueName(RUN), machine: "pc", maxVcpus: 4, vcpus: 1 });
+    try {
+      // Starve it completely for 25 s: a 20 s wall-clock deadline would have failed it.
+      process.kill(q.pid, "SIGSTOP");
+      const cont = setTimeout(() => process.kill(q.pid, "SIGCONT"), 25_000);
+      const t0 = Date.now();
+      try {
+        await q.waitForAgent(BOOT_TIMEOUT);
+      } finally {
+        clearTimeout(cont);
+        process.kill(q.pid, "SIGCONT");
+      }
+      const cpu = processCpuMs(q.pid)!;
+      log(`starved boot: up after ${Date.now() - t0} ms of waiting, ${cpu.toFixed(0)} ms of CPU`);
+      expect(Date.now() - t0).toBeGreaterThan(25_000);
+      expect(cpu).toBeLessThan(BOOT_TIMEOUT);
+    } finally {
+      await q.stop();
+    }
+  });
+
+  test("a guest that used its budget without its agent answering fails then, naming the CPU and wall time it got", async () => {
+    const q = await rawQemu({ name: uniqueName(RUN), machine: "pc", maxVcpus: 4, vcpus: 1 });
+    try {
+      const t0 = Date.now();
+      const err = (await q.waitForAgent(2_000).catch((e: unknown) => e)) as Error;
+      expect(err).toBeInstanceOf(Error);
+      expect(err.message).toMatch(/not up after [\d.]+ s of waiting in which the guest's QEMU got [\d.]+ s of CPU, host load [\d.]+ on \d+ cores \(budget: 2 s of the guest's CPU time\): the guest is stuck, not starved/);
+      expect(Date.now() - t0).toBeLessThan(MIN_WALL_CAP_MS);
+      await q.waitForAgent(BOOT_TIMEOUT); // it was booting: with a real budget it comes up
+    } finally {
+      await q.stop();
+    }
+  });
+
+  test("a guest kernel panic fails the wait at once, quoting the panic", async () => {
+    const q = await rawQemu({ name: uniqueName(RUN), machine: "pc", maxVcpus: 4, vcpus: 1, extraCmdline: "rdinit=/no/such/init panic=0" });
+    try {
+      const t0 = Date.now();
+      const err = (await q.waitForAgent(BOOT_TIMEOUT).catch((e: unknown) => e)) as Error;
+      expect(err.message).toMatch(/the guest kernel panicked \(Kernel panic - not syncing/);
+      log(`panic seen after ${Date.now() - t0} ms`);
+      expect(Date.now() - t0).toBeLessThan(BOOT_TIMEOUT);
+    } finally {
+      await q.stop();
+    }
+  });
 });
