@@ -10,5 +10,5 @@ export { VmCpu, VM_CPU_TYPE, type VmCpuArgs, type VmCpuState, type InputFields }
 export { provider } from "./provider";
 export type {
   AgentStatus, ColdChanges, ConfigCpus, Declared, GuestAgentMode, LibvirtConnection, QmpConnection, RunState, Timeouts,
-  Topology, VcpuSlot,
+  Topology, VcpuSlot, NumaNode, NumaPlacement,
 } from "./types";

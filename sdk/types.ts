@@ -45,6 +45,24 @@ export type GuestAgentMode = "required" | "optional" | "off";
 /** What to do with changes a running VM can't take (`maxVcpus`, `topology`, `machine`). */
 export type ColdChanges = "refuse" | "persist" | "restart";
 
+/**
+ * Which free slots hot-adds take on a VM with several NUMA nodes: `lowest-id` (default) or `balanced`
+ * (round-robin across nodes; unplugs take from the fullest node, so the nodes stay even).
+ */
+export type NumaPlacement = "lowest-id" | "balanced";
+
+/** One NUMA node's vCPUs (from the slots' nodes, fixed when QEMU starts). */
+export interface NumaNode {
+  /** NUMA node id (libvirt cell id, QEMU `node-id`). */
+  node: number;
+  /** vCPU slots of the node, plugged or not. */
+  possible: number;
+  /** vCPUs of the node plugged in QEMU. */
+  plugged: number;
+  /** vCPUs of the node online in the guest: known only when every plugged vCPU is online. */
+  online?: number;
+}
+
 /** Bounded waits, in seconds. */
 export interface Timeouts {
   /** How long to wait for QEMU and the guest to finish one vCPU unplug (default 30). */
@@ -84,6 +102,8 @@ export interface VcpuSlot {
   entity: number;
   /** An unplug QEMU never confirmed left this slot free: no vCPU is hot-added into this QEMU until it restarts. */
   unplugUnconfirmed?: boolean;
+  /** NUMA node of the vCPU (libvirt `<numa><cell cpus>`, QMP `node-id`); absent without NUMA. */
+  node?: number;
 }
 
 /** The persistent definition's CPU fields (what the next start runs). */

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { provider } from "./provider";
 import type {
   AgentStatus, ColdChanges, ConfigCpus, Declared, GuestAgentMode, LibvirtConnection, QmpConnection, RunState, Timeouts,
-  Topology, VcpuSlot,
+  Topology, VcpuSlot, NumaNode, NumaPlacement,
 } from "./types";
 
 /** Nested argument objects: each field an `Input`, as generated SDKs' `inputs.*` types. */
@@ -34,6 +34,8 @@ export interface VmCpuArgs {
   coldChanges?: pulumi.Input<ColdChanges | undefined>;
   /** Bounded waits in seconds: `unplugSeconds` (30), `agentSeconds` (30), `shutdownSeconds` (120). */
   timeouts?: pulumi.Input<InputFields<Timeouts> | undefined>;
+  /** Which free slots hot-adds take across NUMA nodes: `lowest-id` (default) or `balanced` (round-robin; unplugs keep the nodes even). */
+  numaPlacement?: pulumi.Input<NumaPlacement | undefined>;
 }
 
 /** Input properties used for looking up and filtering `VmCpu` resources ({@link VmCpu.get}). */
@@ -47,6 +49,7 @@ export interface VmCpuState {
   guestAgent?: pulumi.Input<GuestAgentMode | undefined>;
   coldChanges?: pulumi.Input<ColdChanges | undefined>;
   timeouts?: pulumi.Input<InputFields<Timeouts> | undefined>;
+  numaPlacement?: pulumi.Input<NumaPlacement | undefined>;
 }
 
 /** Pulumi type token of {@link VmCpu} (its own, so CrossGuard policies can target it). */
@@ -56,7 +59,7 @@ export const VM_CPU_TYPE = "pulumi-nodejs:dynamic/qemu:VmCpu";
 const OUTPUTS = [
   "declared", "domainName", "domainUuid", "state", "arch", "configVcpus", "liveVcpus", "guestOnlineVcpus", "config",
   "vcpuSlots", "restartPending", "restartPendingFields", "libvirtStale", "warnings", "agent", "libvirtVersion", "qemuVersion",
-  "qemuInstance",
+  "qemuInstance", "numaNodes",
 ] as const;
 
 /** The CPU spec of one running QEMU/KVM VM, changed live. */
@@ -132,6 +135,10 @@ export class VmCpu extends pulumi.dynamic.Resource {
   declare public readonly qemuVersion: pulumi.Output<string | undefined>;
   /** Which QEMU process was read (libvirt domain id, or the boot vCPU's thread id); changes when QEMU restarts. */
   declare public readonly qemuInstance: pulumi.Output<string | undefined>;
+  /** The NUMA placement of the last apply. */
+  declare public readonly numaPlacement: pulumi.Output<NumaPlacement>;
+  /** Per NUMA node: possible, plugged and online vCPUs; undefined for a VM without NUMA. */
+  declare public readonly numaNodes: pulumi.Output<NumaNode[] | undefined>;
 
   /**
    * Declares the CPU spec of one VM. Creating it adopts the existing VM and converges it (nothing is

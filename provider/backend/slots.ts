@@ -19,6 +19,8 @@ export interface LibvirtVcpu {
   readonly enabled: boolean;
   readonly hotpluggable: boolean;
   readonly order: number | undefined;
+  /** NUMA node from the definition (`<numa><cell cpus>`); wins over QEMU's `node-id`. */
+  readonly node?: number;
 }
 
 const prop = (s: QemuSlot, k: string) => s.props[k] ?? 0;
@@ -48,6 +50,7 @@ function slotOf(arch: string, s: QemuSlot, t: Topology, id: number, entity: numb
     coreId: p["core-id"],
     threadId: p["thread-id"] ?? (arch === "ppc64" ? id - entity : undefined),
     qomPath: s.qomPath,
+    node: p["node-id"],
   };
 }
 
@@ -85,6 +88,7 @@ export function mergeSlots(arch: string, qemu: readonly QemuSlot[], t: Topology,
       ...q,
       hotpluggable: lv ? lv.hotpluggable : q.id !== 0,
       order: lv?.order,
+      node: lv?.node ?? q.node,
       ...(agree ? {} : { libvirtEnabled: lv!.enabled }),
     };
   });

@@ -63,7 +63,7 @@ export function refusalMessage(vm: string, refused: readonly FieldChange[]): str
   ].join("\n");
 }
 
-const SETTINGS: RuleField[] = ["guestAgent", "coldChanges", "timeouts"];
+const SETTINGS: RuleField[] = ["guestAgent", "coldChanges", "timeouts", "numaPlacement"];
 const CONNECTIONS: RuleField[] = ["libvirt", "qmp"];
 
 function changedFields(olds: VmCpuOutputs, news: VmCpuInputs, fields: RuleField[]): RuleField[] {

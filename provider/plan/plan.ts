@@ -13,7 +13,7 @@ import {
   type VmCpuInputs,
 } from "../spec";
 import { FIELD_RULES, type RuleField } from "./rules";
-import { chooseHotAdds, chooseUnplugs } from "./slots";
+import { chooseHotAdds, chooseUnplugs, type Entity } from "./slots";
 import type { DefineConfigStep, Step } from "./steps";
 
 /**
@@ -110,34 +110,43 @@ function planStopped(live: LiveState, d: VmCpuInputs): Plan {
 }
 
 /** Why the running VM can't move to `vcpus` live, or undefined when it can. */
-function liveVcpuBlock(live: LiveState, running: RunningCpus, vcpus: number): string | undefined {
+function liveVcpuBlock(live: LiveState, running: RunningCpus, vcpus: number, placement: VmCpuInputs["numaPlacement"]): string | undefined {
   const family = machineFamily(running.machine);
   if (vcpus > running.maxVcpus) return `vcpus ${vcpus} is above the running maximum of ${running.maxVcpus}`;
   if (family && !family.hotAdd) return family.why;
   if (vcpus < running.vcpus) {
     if (family && !family.unplug) return family.why;
     if (family?.arch === "x86_64" && !live.acpi) return "the VM runs without ACPI, and x86 vCPU unplug needs ACPI";
-    const choice = chooseUnplugs(running.slots, running.vcpus - vcpus);
+    const choice = chooseUnplugs(running.slots, running.vcpus - vcpus, placement);
     if (!choice.ok) return choice.reason;
   } else if (vcpus > running.vcpus) {
-    const choice = chooseHotAdds(running.slots, vcpus - running.vcpus);
+    const choice = chooseHotAdds(running.slots, vcpus - running.vcpus, placement);
     if (!choice.ok) return choice.reason;
   }
   return undefined;
 }
 
+/** The entity fields of a hot-add/unplug step (`node` only on a VM with NUMA). */
+const entityOf = (e: Entity) => ({ entity: e.entity, vcpuIds: e.vcpuIds, ...(e.node === undefined ? {} : { node: e.node }) });
+
+const sameEntities = (a: readonly Entity[], b: readonly Entity[]) =>
+  a.length === b.length && a.every((e) => b.some((x) => x.entity === e.entity));
+
 /** Hotplug steps for a feasible live count change (plus guest onlining when the agent is used). */
 function hotSteps(live: LiveState, running: RunningCpus, d: VmCpuInputs, agent: boolean): Step[] {
   const steps: Step[] = [];
   if (d.vcpus < running.vcpus) {
-    const choice = chooseUnplugs(running.slots, running.vcpus - d.vcpus);
+    const choice = chooseUnplugs(running.slots, running.vcpus - d.vcpus, d.numaPlacement);
     if (!choice.ok) return [];
-    if (agent) steps.push({ kind: "offlineInGuest", count: running.vcpus - d.vcpus });
-    for (const e of choice.entities) steps.push({ kind: "unplug", entity: e.entity, vcpuIds: e.vcpuIds });
+    // The guest offlines its highest-numbered CPUs, the most recently plugged: right for a LIFO choice only.
+    // A balanced choice that is not LIFO is left to the guest, which offlines each CPU itself during the eject.
+    const lifo = chooseUnplugs(running.slots, running.vcpus - d.vcpus);
+    if (agent && lifo.ok && sameEntities(lifo.entities, choice.entities)) steps.push({ kind: "offlineInGuest", count: running.vcpus - d.vcpus });
+    for (const e of choice.entities) steps.push({ kind: "unplug", ...entityOf(e) });
   } else if (d.vcpus > running.vcpus) {
-    const choice = chooseHotAdds(running.slots, d.vcpus - running.vcpus);
+    const choice = chooseHotAdds(running.slots, d.vcpus - running.vcpus, d.numaPlacement);
     if (!choice.ok) return [];
-    for (const e of choice.entities) steps.push({ kind: "hotAdd", entity: e.entity, vcpuIds: e.vcpuIds });
+    for (const e of choice.entities) steps.push({ kind: "hotAdd", ...entityOf(e) });
     if (agent) steps.push({ kind: "onlineInGuest", expectedOnline: d.vcpus });
   } else if (agent && live.guest && live.guest.online.length < running.vcpus) {
     steps.push({ kind: "onlineInGuest", expectedOnline: running.vcpus });
@@ -185,7 +194,7 @@ export function plan(live: LiveState, d: VmCpuInputs): Plan {
   const cold = coldDiffs(running, d);
   const pending = cold.filter((c) => live.config && !coldDiffs(live.config, d).some((x) => x.field === c.field));
   const fresh = cold.filter((c) => !pending.includes(c));
-  const block = d.vcpus !== running.vcpus ? liveVcpuBlock(live, running, d.vcpus) : undefined;
+  const block = d.vcpus !== running.vcpus ? liveVcpuBlock(live, running, d.vcpus, d.numaPlacement) : undefined;
   const vcpuPending = block !== undefined && live.config?.vcpus === d.vcpus && fresh.length === 0;
   const vcpuChange = d.vcpus !== running.vcpus ? { field: "vcpus" as const, from: running.vcpus, to: d.vcpus } : undefined;
   const restartNeeded = fresh.length > 0 || (block !== undefined && !vcpuPending);

@@ -24,7 +24,8 @@ export interface FieldRule {
 
 /** Input fields the table covers. */
 export type RuleField =
-  | "vcpus" | "maxVcpus" | "topology" | "machine" | "libvirt" | "qmp" | "guestAgent" | "coldChanges" | "timeouts";
+  | "vcpus" | "maxVcpus" | "topology" | "machine" | "libvirt" | "qmp" | "guestAgent" | "coldChanges" | "timeouts"
+  | "numaPlacement";
 
 /** The rule table. */
 export const FIELD_RULES: Readonly<Record<RuleField, FieldRule>> = {
@@ -55,4 +56,8 @@ export const FIELD_RULES: Readonly<Record<RuleField, FieldRule>> = {
   guestAgent: { apply: "setting", why: "only changes whether the provider uses qemu-guest-agent" },
   coldChanges: { apply: "setting", why: "only changes what the provider does with restart-needing changes" },
   timeouts: { apply: "setting", why: "only changes how long the provider waits" },
+  numaPlacement: {
+    apply: "setting",
+    why: "only changes which free slots later hot-adds take and which plugged ones unplugs remove (NUMA nodes); plugged vCPUs stay where they are",
+  },
 };

@@ -4,10 +4,10 @@
  */
 import type { ConfigCpus } from "../spec";
 
-/** Plug one hotpluggable entity (one vCPU on x86, one core on pseries). */
-export interface HotAddStep { readonly kind: "hotAdd"; readonly entity: number; readonly vcpuIds: readonly number[] }
-/** Unplug one hotpluggable entity; completion is judged from QEMU's and the guest's view. */
-export interface UnplugStep { readonly kind: "unplug"; readonly entity: number; readonly vcpuIds: readonly number[] }
+/** Plug one hotpluggable entity (one vCPU on x86, one core on pseries); `node`: its NUMA node, when it has one. */
+export interface HotAddStep { readonly kind: "hotAdd"; readonly entity: number; readonly vcpuIds: readonly number[]; readonly node?: number }
+/** Unplug one hotpluggable entity; completion is judged from QEMU's and the guest's view. `node`: its NUMA node. */
+export interface UnplugStep { readonly kind: "unplug"; readonly entity: number; readonly vcpuIds: readonly number[]; readonly node?: number }
 /** Wait until the guest sees the new CPUs, then online every offline one. */
 export interface OnlineInGuestStep { readonly kind: "onlineInGuest"; readonly expectedOnline: number }
 /** Take the `count` highest-numbered CPUs offline in the guest before unplugging them. */
@@ -39,14 +39,15 @@ export type Step =
   | WaitForAgentStep;
 
 const ids = (v: readonly number[]) => (v.length === 1 ? `vCPU ${v[0]}` : `vCPUs ${v.join(",")}`);
+const onNode = (node: number | undefined) => (node === undefined ? "" : ` on NUMA node ${node}`);
 
 /** One line of text for a step, e.g. `hot-add vCPU 2 (live)`. */
 export function describeStep(step: Step): string {
   switch (step.kind) {
     case "hotAdd":
-      return `hot-add ${ids(step.vcpuIds)} (live)`;
+      return `hot-add ${ids(step.vcpuIds)}${onNode(step.node)} (live)`;
     case "unplug":
-      return `unplug ${ids(step.vcpuIds)} (live, guest ejects it)`;
+      return `unplug ${ids(step.vcpuIds)}${onNode(step.node)} (live, guest ejects it)`;
     case "onlineInGuest":
       return `online CPUs in the guest until ${step.expectedOnline} are online (qemu-guest-agent)`;
     case "offlineInGuest":

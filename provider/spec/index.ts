@@ -9,3 +9,4 @@ export * from "./domain-name";
 export * from "./validate";
 export * from "./live";
 export * from "./outputs";
+export * from "./numa";

@@ -126,6 +126,16 @@ export const ColdChanges = z.enum(["refuse", "persist", "restart"], {
 });
 export type ColdChanges = z.infer<typeof ColdChanges>;
 
+/**
+ * Which free slots hot-adds take on a VM with several NUMA nodes: `lowest-id` (the lowest free vCPU ids; the
+ * default), or `balanced` (round-robin across nodes, the node with the fewest plugged vCPUs first; unplugs take
+ * from the node with the most, so the nodes stay even).
+ */
+export const NumaPlacement = z.enum(["lowest-id", "balanced"], {
+  error: 'numaPlacement must be "lowest-id" or "balanced"',
+});
+export type NumaPlacement = z.infer<typeof NumaPlacement>;
+
 /** Bounded waits, in seconds. */
 export const Timeouts = z.strictObject({
   /** How long to wait for QEMU and the guest to finish one vCPU unplug. */
@@ -152,4 +162,5 @@ export const VmCpuInputFields = z.strictObject({
     agentSeconds: TIMEOUT_LIMITS.agentSeconds.default,
     shutdownSeconds: TIMEOUT_LIMITS.shutdownSeconds.default,
   }),
+  numaPlacement: NumaPlacement.default("lowest-id"),
 });

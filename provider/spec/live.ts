@@ -31,6 +31,8 @@ export const VcpuSlot = z.object({
    * TCG): plugging it again can crash QEMU 7.2, so it is unusable until QEMU restarts.
    */
   unplugUnconfirmed: z.boolean().optional(),
+  /** NUMA node the vCPU belongs to (libvirt `<cpu><numa><cell cpus>`, QMP `props.node-id`); absent without NUMA. */
+  node: z.number().int().optional(),
 });
 export type VcpuSlot = z.infer<typeof VcpuSlot>;
 

@@ -3,10 +3,11 @@
  * plus the settings the last apply ran with. Derived from {@link LiveState} by {@link toOutputs}.
  */
 import { z } from "zod";
-import { ColdChanges, GuestAgentMode, LibvirtConnection, QmpConnection, Timeouts, Topology } from "./inputs";
+import { ColdChanges, GuestAgentMode, LibvirtConnection, NumaPlacement, QmpConnection, Timeouts, Topology } from "./inputs";
 import { AgentStatus, ConfigCpus, LiveState, RunState, VcpuSlot } from "./live";
 import type { VmCpuInputs } from "./validate";
 import { machineMatches } from "./platform";
+import { NumaNode, numaNodes } from "./numa";
 
 /** The CPU fields a program declared (topology/machine only when it set them). */
 export const Declared = z.object({
@@ -59,6 +60,10 @@ export const VmCpuOutputs = z.object({
   qemuVersion: z.string().optional(),
   /** Which QEMU process the outputs were read from (its slots' `unplugUnconfirmed` hold for it only). */
   qemuInstance: z.string().optional(),
+  /** The placement setting of the last apply (states written before it existed read as "lowest-id"). */
+  numaPlacement: NumaPlacement.default("lowest-id"),
+  /** Per NUMA node: possible, plugged and online vCPUs; absent for a VM without NUMA. */
+  numaNodes: z.array(NumaNode).optional(),
 });
 export type VmCpuOutputs = z.infer<typeof VmCpuOutputs>;
 
@@ -95,6 +100,8 @@ export function withoutUndefined<T>(value: T): T {
   ) as T;
 }
 
+const nodesOrNone = (nodes: NumaNode[]) => (nodes.length ? nodes : undefined);
+
 /** Builds outputs from what was read and the settings of the apply (`warnings`: the apply's own, e.g. a skipped guest step). */
 export function toOutputs(live: LiveState, settings: VmCpuInputs, name?: string, warnings: readonly string[] = []): VmCpuOutputs {
   const { running, config } = live;
@@ -130,6 +137,8 @@ export function toOutputs(live: LiveState, settings: VmCpuInputs, name?: string,
     libvirtVersion: live.libvirtVersion,
     qemuVersion: live.qemuVersion,
     qemuInstance: live.instance,
+    numaPlacement: settings.numaPlacement,
+    numaNodes: nodesOrNone(numaNodes(running?.slots ?? [], guestOnline)),
   }));
 }
 
@@ -155,6 +164,7 @@ export function inputsFromOutputs(o: VmCpuOutputs): Record<string, unknown> {
     guestAgent: o.guestAgent,
     coldChanges: o.coldChanges,
     timeouts: o.timeouts,
+    numaPlacement: o.numaPlacement === "lowest-id" ? undefined : o.numaPlacement,
   };
   return Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined));
 }

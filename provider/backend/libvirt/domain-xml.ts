@@ -3,6 +3,7 @@
  * `<cpu><topology>`, `<os><type machine>`, `<features><acpi>`, the guest-agent channel)
  * and rewrites the CPU part of a persistent definition in place.
  */
+import { parseCpuList } from "../../libvirt";
 import { attr, child, children, insertAfter, intAttr, newElement, newText, parseXml, serializeXml, text, type XmlElement } from "./xml";
 
 /** One `<vcpus><vcpu>` entry. */
@@ -38,6 +39,8 @@ export interface DomainCpuFacts {
   readonly acpi: boolean;
   /** Guest-agent channel: absent, or its libvirt-reported state (`connected`, `disconnected`, or undefined). */
   readonly agentChannel: { readonly state: string | undefined } | undefined;
+  /** NUMA node of each vCPU id, from `<cpu><numa><cell id cpus>`; empty without `<numa>`. */
+  readonly numaNodeOf: ReadonlyMap<number, number>;
 }
 
 /** Domain XML without the facts we need. */
@@ -85,6 +88,24 @@ function readAgentChannel(dom: XmlElement): DomainCpuFacts["agentChannel"] {
   return channel ? { state: attr(child(channel, "target"), "state") } : undefined;
 }
 
+/** vCPU id → NUMA cell id, from `<cpu><numa><cell id='N' cpus='0-1'>` (a cell without `id` counts by position). */
+function readNumaCells(cpu: XmlElement | undefined): Map<number, number> {
+  const nodeOf = new Map<number, number>();
+  children(child(cpu, "numa"), "cell").forEach((cell, index) => {
+    const cpus = attr(cell, "cpus");
+    if (cpus === undefined) return;
+    const node = intAttr(cell, "id") ?? index;
+    let ids: number[];
+    try {
+      ids = parseCpuList(cpus);
+    } catch (err) {
+      throw new DomainXmlError(`bad <numa><cell cpus="${cpus}">: ${(err as Error).message}`, { cause: err });
+    }
+    for (const id of ids) nodeOf.set(id, node);
+  });
+  return nodeOf;
+}
+
 /** Reads the CPU facts from a domain XML document. */
 export function readDomainCpu(xml: string): DomainCpuFacts {
   const dom = parseXml(xml);
@@ -107,6 +128,7 @@ export function readDomainCpu(xml: string): DomainCpuFacts {
     vcpus: readVcpus(dom, maxVcpus, currentVcpus),
     acpi: child(dom, "features/acpi") !== undefined,
     agentChannel: readAgentChannel(dom),
+    numaNodeOf: readNumaCells(child(dom, "cpu")),
   };
 }
 

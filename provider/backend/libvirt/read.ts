@@ -132,7 +132,7 @@ export async function readDomain(
   if (!active) return { ...base, running: undefined, disagreements: [] };
   const instance = dom.id !== -1 ? `domid:${dom.id}` : undefined;
   const topology = topologyOf(facts, qemu);
-  const merged = mergeSlots(facts.arch, qemu, topology, facts.vcpus);
+  const merged = mergeSlots(facts.arch, qemu, topology, facts.vcpus.map((v) => ({ ...v, node: facts.numaNodeOf.get(v.id) })));
   const plugged = merged.slots.filter((s) => s.enabled).length;
   return {
     ...base,

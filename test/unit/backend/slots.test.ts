@@ -177,3 +177,27 @@ describe("mergeSlots (pseries 4×8, cores 0 and 8 plugged)", () => {
     expect(merged.slots.filter((s) => !s.hotpluggable).map((s) => s.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 });
+
+/** x86 pc, 2 sockets × 2 cores, `-numa cpu,node-id=N,socket-id=N` (QEMU 7.2 as printed); vCPU 0 plugged. */
+const X86_NUMA = `[
+  {"props":{"core-id":1,"thread-id":0,"node-id":1,"socket-id":1},"vcpus-count":1,"type":"qemu64-x86_64-cpu"},
+  {"props":{"core-id":0,"thread-id":0,"node-id":1,"socket-id":1},"vcpus-count":1,"type":"qemu64-x86_64-cpu"},
+  {"props":{"core-id":1,"thread-id":0,"node-id":0,"socket-id":0},"vcpus-count":1,"type":"qemu64-x86_64-cpu"},
+  {"props":{"core-id":0,"thread-id":0,"node-id":0,"socket-id":0},"vcpus-count":1,"qom-path":"/machine/unattached/device[0]","type":"qemu64-x86_64-cpu"}
+]`;
+
+describe("NUMA nodes of the slots (x86 2 sockets × 2 cores, a node per socket)", () => {
+  const t: Topology = { sockets: 2, dies: 1, cores: 2, threads: 1 };
+  const lv = (node?: (id: number) => number): LibvirtVcpu[] =>
+    [0, 1, 2, 3].map((id) => ({ id, enabled: id === 0, hotpluggable: id > 0, order: id === 0 ? 1 : undefined, ...(node ? { node: node(id) } : {}) }));
+  const cases: Record<string, [LibvirtVcpu[], (number | undefined)[]]> = {
+    "QEMU's node-id (raw QMP)": [lv(), [0, 0, 1, 1]],
+    "the definition's <numa> cells win over QEMU's node-id": [lv((id) => 3 - Math.floor(id / 2)), [3, 3, 2, 2]],
+  };
+  test.each(Object.entries(cases))("%s", (_n, [libvirt, nodes]) => {
+    expect(mergeSlots("x86_64", qemuSlotsFrom(X86_NUMA), t, libvirt).slots.map((s) => s.node)).toEqual(nodes);
+  });
+  test("no node without NUMA", () => {
+    expect(mergeSlots("x86_64", qemuSlotsFrom(X86_1X4), { sockets: 1, dies: 1, cores: 4, threads: 1 }, lv()).slots.map((s) => s.node)).toEqual([undefined, undefined, undefined, undefined]);
+  });
+});

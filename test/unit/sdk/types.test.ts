@@ -34,6 +34,8 @@ const CHECKS = [
   same<Same<sdk.VcpuSlot, spec.VcpuSlot>>("VcpuSlot"),
   same<Same<sdk.ConfigCpus, spec.ConfigCpus>>("ConfigCpus"),
   same<Same<sdk.Declared, spec.Declared>>("Declared"),
+  same<Same<sdk.NumaPlacement, spec.NumaPlacement>>("NumaPlacement"),
+  same<Same<sdk.NumaNode, spec.NumaNode>>("NumaNode"),
   // VmCpuArgs, resolved as Pulumi resolves inputs, is exactly what the schema accepts.
   same<Same<pulumi.Unwrap<sdk.VmCpuArgs>, spec.VmCpuInputsIn>>("VmCpuArgs"),
   same<Same<keyof sdk.VmCpuArgs, keyof spec.VmCpuInputsIn>>("VmCpuArgs keys"),
@@ -47,6 +49,7 @@ const CHECKS = [
   same<Same<policy.ScaleDownSafetyOptions, PolicyOptions<typeof lib.ScaleDownSafetyConfig>>>("ScaleDownSafetyOptions"),
   same<Same<policy.CeilingsOptions, PolicyOptions<typeof lib.CeilingsConfig>>>("CeilingsOptions"),
   same<Same<policy.HostCapacityOptions, PolicyOptions<typeof lib.HostCapacityConfig>>>("HostCapacityOptions"),
+  same<Same<policy.NumaBalanceOptions, PolicyOptions<typeof lib.NumaBalanceConfig>>>("NumaBalanceOptions"),
   same<Same<policy.AllPolicyOptions, lib.AllPolicyOptions>>("AllPolicyOptions"),
 ];
 

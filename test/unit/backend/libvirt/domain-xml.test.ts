@@ -43,6 +43,15 @@ describe("readDomainCpu", () => {
       "</vcpu>", "</vcpu>\n  <vcpus><vcpu id='0' enabled='yes' hotpluggable='no' order='1'/><vcpu id='1' enabled='yes' hotpluggable='yes' order='3'/><vcpu id='2' enabled='no' hotpluggable='yes'/><vcpu id='3' enabled='yes' hotpluggable='yes' order='2'/></vcpus>",
       (f) => f.vcpus.map((v) => v.order), [1, 3, undefined, 2],
     ],
+    "no <numa>: no node for any vCPU": ["</cpu>", "</cpu>", (f) => [...f.numaNodeOf], []],
+    "two NUMA cells: each vCPU's node from cpus=": [
+      "</cpu>", "<numa><cell id='0' cpus='0-1' memory='128' unit='MiB'/><cell id='1' cpus='2,3' memory='128' unit='MiB'/></numa></cpu>",
+      (f) => [...f.numaNodeOf].sort(([a], [b]) => a - b), [[0, 0], [1, 0], [2, 1], [3, 1]],
+    ],
+    "cells without id count by position": [
+      "</cpu>", "<numa><cell cpus='2-3' memory='64'/><cell cpus='0-1' memory='64'/></numa></cpu>",
+      (f) => [0, 1, 2, 3].map((id) => f.numaNodeOf.get(id)), [1, 1, 0, 0],
+    ],
   };
   test.each(Object.entries(variants))("%s", (_n, [from, to, pick, want]) => {
     expect(pick(readDomainCpu(fixture.replace(from, to)))).toEqual(want);
@@ -66,6 +75,10 @@ describe("readDomainCpu", () => {
   };
   test.each(Object.entries(unreadable))("%s is an XmlError", (_n, xml) => {
     expect(() => readDomainCpu(xml)).toThrow(expect.objectContaining({ name: "XmlError", code: "XML_ERROR" }));
+  });
+  test("a NUMA cell with a bad cpus list is a DomainXmlError naming it", () => {
+    const xml = fixture.replace("</cpu>", "<numa><cell id='0' cpus='3-1' memory='64'/></numa></cpu>");
+    expect(() => readDomainCpu(xml)).toThrow(expect.objectContaining({ code: "DOMAIN_XML_ERROR", message: expect.stringMatching(/<numa><cell cpus="3-1">/) }));
   });
   test("malformed XML", () => expect(() => readDomainCpu("<domain><vcpu>4</domain>")).toThrow(expect.objectContaining({ code: "XML_ERROR", level: "fatalError" })));
 });
