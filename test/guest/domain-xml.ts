@@ -1,6 +1,7 @@
 /** The libvirt domain definition of the test guest: {@link DomainOptions} and the pure {@link domainXml}. */
 import { accelerator } from "./build";
 import { guestCmdline } from "./paths";
+import { numaCells } from "./numa";
 import { defaultTopology, type Topology } from "./topology";
 
 /** How to define a test domain (see {@link domainXml}). */
@@ -38,6 +39,11 @@ export interface DomainOptions {
   cpuModel?: string;
   /** `<emulator>` path (default: libvirt's choice). */
   emulator?: string;
+  /**
+   * NUMA nodes (`<cpu><numa><cell>`): whole sockets per node (see numaCells), memory split evenly; memory
+   * defaults to 128 MiB per node.
+   */
+  numaNodes?: number;
 }
 
 function xmlEscape(s: string): string {
@@ -64,7 +70,8 @@ export function domainXml(opts: DomainOptions & GuestFiles): string {
   const lines: string[] = [];
   lines.push(`<domain type='${accel}'>`);
   lines.push(`  <name>${e(name)}</name>`);
-  lines.push(`  <memory unit='MiB'>${opts.memoryMiB ?? 128}</memory>`);
+  const memoryMiB = opts.memoryMiB ?? 128 * (opts.numaNodes ?? 1);
+  lines.push(`  <memory unit='MiB'>${memoryMiB}</memory>`);
   lines.push(`  <vcpu placement='static' current='${vcpus}'>${maxVcpus}</vcpu>`);
   if (opts.hotpluggableVcpus) {
     lines.push("  <vcpus>");
@@ -85,6 +92,13 @@ export function domainXml(opts: DomainOptions & GuestFiles): string {
   lines.push("  <cpu mode='custom' match='exact' check='none'>");
   lines.push(`    <model fallback='forbid'>${e(opts.cpuModel ?? "qemu64")}</model>`);
   lines.push(`    <topology sockets='${topo.sockets}' dies='${topo.dies}' cores='${topo.cores}' threads='${topo.threads}'/>`);
+  if (opts.numaNodes) {
+    lines.push("    <numa>");
+    for (const c of numaCells(opts.numaNodes, maxVcpus, memoryMiB, topo)) {
+      lines.push(`      <cell id='${c.id}' cpus='${c.vcpuIds[0]}-${c.vcpuIds[c.vcpuIds.length - 1]}' memory='${c.memoryMiB}' unit='MiB'/>`);
+    }
+    lines.push("    </numa>");
+  }
   lines.push("  </cpu>");
   lines.push("  <clock offset='utc'/>");
   lines.push("  <on_poweroff>destroy</on_poweroff>");

@@ -11,6 +11,7 @@ import { readConsoleCpus, type ConsoleCpus } from "./console";
 import { domainXml, type DomainOptions } from "./domain-xml";
 import { CommandError, fatal, isFatal, pollUntil, stderrOf, virsh } from "./exec";
 import { makeTempDir, rmrf, tailOf } from "./files";
+import { guestNumaNodes, type GuestNode } from "./numa";
 import { LIBVIRT_URI, POLL_MS } from "./paths";
 
 /** The QEMU pid of a domain of the system daemon (its pid file); undefined elsewhere or before it is written. */
@@ -48,6 +49,8 @@ export interface TestDomain {
   guestPresentCpus(): Promise<number[]>;
   /** Last `GI: CPUS` line of the serial log, parsed; null if none yet. */
   consoleCpus(): ConsoleCpus | null;
+  /** The guest's `/sys/devices/system/node` through the agent: per node, its CPUs and those online (logical ids). */
+  guestNumaNodes(): Promise<Record<number, GuestNode>>;
   /** `virsh domstate` (e.g. "running", "shut off"), or "gone" if the domain does not exist. */
   state(): Promise<string>;
   /** destroy + undefine + remove the temp dir. Idempotent; never throws when the domain is already gone. */
@@ -171,6 +174,9 @@ export async function startTestDomain(opts: DomainOptions & { persistent?: boole
     ...guestCpuQueries(agentCommand),
     consoleCpus() {
       return readConsoleCpus(serialLog);
+    },
+    guestNumaNodes() {
+      return guestNumaNodes(agentCommand);
     },
     state() {
       return domainState(name);

@@ -20,6 +20,7 @@
  * - qemu-install.ts: alternative QEMU installations (QEMU 10)
  * - raw-qemu.ts, firmware-only.ts, tracking.ts: QEMU without libvirt, and its pid tracking
  * - cleanup.ts: removing leftovers
+ * - numa.ts: NUMA cells of the test guests and the guest's own node view
  */
 export { GUEST_CACHE, GUEST_CMDLINE, LIBVIRT_URI, REPO_ROOT } from "./paths";
 export { CommandError, pollUntil, uniqueName, virsh, type ExecResult } from "./exec";
@@ -33,3 +34,4 @@ export { qemu10, qemuFromRoot, type QemuInstall } from "./qemu-install";
 export { rawQemu, type RawQemu, type RawQemuOptions } from "./raw-qemu";
 export { rawQemuFirmwareOnly, type FirmwareOnlyOptions, type RawQemuFirmwareOnly } from "./firmware-only";
 export { cleanupLeftovers, type CleanupReport } from "./cleanup";
+export { numaCells, parseGuestNodes, type GuestNode, type NumaCell } from "./numa";

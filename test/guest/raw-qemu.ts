@@ -12,6 +12,7 @@ import { accelerator, ensureGuestBuilt } from "./build";
 import { readConsoleCpus, type ConsoleCpus } from "./console";
 import { fatal, isFatal, pollUntil, uniqueName } from "./exec";
 import { checkSocketPath, makeTempDir, rmrf, tailOf } from "./files";
+import { guestNumaNodes, numaCells, type GuestNode } from "./numa";
 import { guestCmdline } from "./paths";
 import { QmpClient } from "./qmp-client";
 import { BASE_QEMU_ARGS, qemuFromRoot } from "./qemu-install";
@@ -37,6 +38,8 @@ export interface RawQemuOptions {
   accel?: "kvm" | "qemu";
   cpuModel?: string;
   extraCmdline?: string;
+  /** NUMA nodes (`-numa node` with a RAM backend each, `-numa cpu` per socket); memory defaults to 128 MiB per node. */
+  numaNodes?: number;
 }
 
 /** A running raw QEMU test guest (from {@link rawQemu}). */
@@ -58,6 +61,8 @@ export interface RawQemu {
   guestOnlineCpus(): Promise<number[]>;
   guestPresentCpus(): Promise<number[]>;
   consoleCpus(): ConsoleCpus | null;
+  /** The guest's `/sys/devices/system/node` through the agent: per node, its CPUs and those online (logical ids). */
+  guestNumaNodes(): Promise<Record<number, GuestNode>>;
   /** Connects a new QMP client (close it when done: one client at a time). */
   qmp(timeoutMs?: number): Promise<QmpClient>;
   /** Whether the process is still running. */
@@ -112,6 +117,7 @@ export async function rawQemu(opts: RawQemuOptions): Promise<RawQemu> {
   checkSocketPath(dir, qmpSocket);
   const serialLog = path.join(dir, "console.log");
   const accel = opts.accel ?? accelerator();
+  const memoryMiB = opts.memoryMiB ?? 128 * (opts.numaNodes ?? 1);
   const argv = [
     ...(inst?.args ?? BASE_QEMU_ARGS),
     "-name", name,
@@ -119,7 +125,7 @@ export async function rawQemu(opts: RawQemuOptions): Promise<RawQemu> {
     "-accel", accel === "kvm" ? "kvm" : "tcg",
     "-cpu", opts.cpuModel ?? "qemu64",
     "-smp", `${opts.vcpus},maxcpus=${opts.maxVcpus},sockets=${topo.sockets},dies=${topo.dies},cores=${topo.cores},threads=${topo.threads}`,
-    "-m", String(opts.memoryMiB ?? 128),
+    "-m", String(memoryMiB),
     "-display", "none",
     "-no-reboot",
     "-kernel", img.vmlinux,
@@ -135,8 +141,18 @@ export async function rawQemu(opts: RawQemuOptions): Promise<RawQemu> {
       "-device", "virtserialport,bus=vser0.0,nr=1,chardev=qga0,name=org.qemu.guest_agent.0",
     );
   }
+  if (opts.numaNodes) argv.push(...numaArgs(opts.numaNodes, opts.maxVcpus, memoryMiB, topo));
   argv.push(...(opts.extraArgs ?? []));
   return startRaw(name, binary, argv, inst?.env ?? {}, dir, qmpSocket, agentSocket, serialLog);
+}
+
+/** `-object memory-backend-ram` + `-numa node` per node and `-numa cpu` per socket (see numaCells). */
+function numaArgs(nodes: number, maxVcpus: number, memoryMiB: number, topo: Topology): string[] {
+  return numaCells(nodes, maxVcpus, memoryMiB, topo).flatMap((c) => [
+    "-object", `memory-backend-ram,id=numa-mem${c.id},size=${c.memoryMiB}M`,
+    "-numa", `node,nodeid=${c.id},memdev=numa-mem${c.id}`,
+    ...c.sockets.flatMap((s) => ["-numa", `cpu,node-id=${c.id},socket-id=${s}`]),
+  ]);
 }
 
 /**
@@ -221,6 +237,9 @@ export async function startRaw(
     ...guestCpuQueries(agentCommand),
     consoleCpus() {
       return readConsoleCpus(serialLog);
+    },
+    guestNumaNodes() {
+      return guestNumaNodes(agentCommand);
     },
     qmp(timeoutMs = 10_000) {
       if (sp.exited()) return Promise.reject(deadFatal());
