@@ -15,7 +15,7 @@ import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "
 import * as lib from "./library";
 import type {
   AllPolicyOptions, CeilingsOptions, HeadroomOptions, HostCapacityOptions, HotplugCapableMachineOptions, ProtectedStacksOptions,
-  ScaleDownSafetyOptions,
+  ScaleDownSafetyOptions, NumaBalanceOptions,
 } from "./options";
 
 export type * from "./options";
@@ -32,13 +32,15 @@ export const scaleDownSafety: (options?: ScaleDownSafetyOptions) => ResourceVali
 export const ceilings: (options?: CeilingsOptions) => ResourceValidationPolicy = lib.ceilings;
 /** `vmcpu-host-capacity` (mandatory, stack): declared vCPUs per libvirt host within CPUs × overcommit. */
 export const hostCapacity: (options?: HostCapacityOptions) => StackValidationPolicy = lib.hostCapacity;
+/** `vmcpu-numa-balance` (advisory, stack): a VM on several NUMA nodes uses `numaPlacement: "balanced"` and its nodes stay even. */
+export const numaBalance: (options?: NumaBalanceOptions) => StackValidationPolicy = lib.numaBalance;
 /** Every `VmCpu` policy, each with its default enforcement level unless `options` say otherwise. */
 export const allPolicies: (options?: AllPolicyOptions) => Policies = lib.allPolicies;
 
 /** Names of every policy, in the order {@link allPolicies} returns them. */
 export const POLICY_NAMES: readonly [
   "vmcpu-hotplug-capable-machine", "vmcpu-headroom", "vmcpu-protected-stacks", "vmcpu-scale-down-safety", "vmcpu-ceilings",
-  "vmcpu-host-capacity",
+  "vmcpu-host-capacity", "vmcpu-numa-balance",
 ] = lib.POLICY_NAMES;
 export const HOTPLUG_CAPABLE_MACHINE: "vmcpu-hotplug-capable-machine" = lib.HOTPLUG_CAPABLE_MACHINE;
 export const HEADROOM: "vmcpu-headroom" = lib.HEADROOM;
@@ -46,6 +48,7 @@ export const PROTECTED_STACKS: "vmcpu-protected-stacks" = lib.PROTECTED_STACKS;
 export const SCALE_DOWN_SAFETY: "vmcpu-scale-down-safety" = lib.SCALE_DOWN_SAFETY;
 export const CEILINGS: "vmcpu-ceilings" = lib.CEILINGS;
 export const HOST_CAPACITY: "vmcpu-host-capacity" = lib.HOST_CAPACITY;
+export const NUMA_BALANCE: "vmcpu-numa-balance" = lib.NUMA_BALANCE;
 
 /** The libvirt host of a URI (`localhost` for `qemu:///system`), as `vmcpu-host-capacity` keys hosts. */
 export const hostOfUri: (uri: string) => string = lib.hostOfUri;

@@ -10,6 +10,7 @@ import { HOST_CAPACITY, hostCapacity, HostCapacityConfig } from "./host-capacity
 import { HOTPLUG_CAPABLE_MACHINE, hotplugCapableMachine, HotplugCapableMachineConfig } from "./hotplug-capable-machine";
 import { PROTECTED_STACKS, protectedStacks, ProtectedStacksConfig } from "./protected-stacks";
 import { SCALE_DOWN_SAFETY, scaleDownSafety, ScaleDownSafetyConfig } from "./scale-down-safety";
+import { NUMA_BALANCE, numaBalance, NumaBalanceConfig } from "./numa-balance";
 
 export { CEILINGS, ceilings, CeilingsConfig } from "./ceilings";
 export { HEADROOM, headroom, HeadroomConfig } from "./headroom";
@@ -17,6 +18,7 @@ export { HOST_CAPACITY, hostCapacity, HostCapacityConfig } from "./host-capacity
 export { HOTPLUG_CAPABLE_MACHINE, hotplugCapableMachine, HotplugCapableMachineConfig } from "./hotplug-capable-machine";
 export { PROTECTED_STACKS, protectedStacks, ProtectedStacksConfig } from "./protected-stacks";
 export { SCALE_DOWN_SAFETY, scaleDownSafety, ScaleDownSafetyConfig } from "./scale-down-safety";
+export { NUMA_BALANCE, numaBalance, NumaBalanceConfig } from "./numa-balance";
 export { Shrinkable, type PolicyOptions } from "./config";
 export { hostOfUri, stackOfUrn } from "./match";
 
@@ -28,10 +30,11 @@ export interface AllPolicyOptions {
   readonly [SCALE_DOWN_SAFETY]?: PolicyOptions<typeof ScaleDownSafetyConfig>;
   readonly [CEILINGS]?: PolicyOptions<typeof CeilingsConfig>;
   readonly [HOST_CAPACITY]?: PolicyOptions<typeof HostCapacityConfig>;
+  readonly [NUMA_BALANCE]?: PolicyOptions<typeof NumaBalanceConfig>;
 }
 
 /** Names of every policy, in the order {@link allPolicies} returns them. */
-export const POLICY_NAMES = [HOTPLUG_CAPABLE_MACHINE, HEADROOM, PROTECTED_STACKS, SCALE_DOWN_SAFETY, CEILINGS, HOST_CAPACITY] as const;
+export const POLICY_NAMES = [HOTPLUG_CAPABLE_MACHINE, HEADROOM, PROTECTED_STACKS, SCALE_DOWN_SAFETY, CEILINGS, HOST_CAPACITY, NUMA_BALANCE] as const;
 
 /**
  * Every `VmCpu` policy, each with its default enforcement level unless `options` say otherwise.
@@ -46,5 +49,6 @@ export function allPolicies(options: AllPolicyOptions = {}): Policies {
     scaleDownSafety(options[SCALE_DOWN_SAFETY]),
     ceilings(options[CEILINGS]),
     hostCapacity(options[HOST_CAPACITY]),
+    numaBalance(options[NUMA_BALANCE]),
   ];
 }

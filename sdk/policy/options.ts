@@ -64,6 +64,12 @@ export interface HostCapacityOptions extends LevelOption {
   readonly count?: "vcpus" | "maxVcpus";
 }
 
+/** `vmcpu-numa-balance` (a stack policy). */
+export interface NumaBalanceOptions extends LevelOption {
+  /** Largest allowed difference between the plugged vCPUs of two NUMA nodes of one VM (default 1). */
+  readonly maxSkew?: number;
+}
+
 /** Per-policy options for `allPolicies`, keyed by policy name. */
 export interface AllPolicyOptions {
   readonly "vmcpu-hotplug-capable-machine"?: HotplugCapableMachineOptions;
@@ -72,4 +78,5 @@ export interface AllPolicyOptions {
   readonly "vmcpu-scale-down-safety"?: ScaleDownSafetyOptions;
   readonly "vmcpu-ceilings"?: CeilingsOptions;
   readonly "vmcpu-host-capacity"?: HostCapacityOptions;
+  readonly "vmcpu-numa-balance"?: NumaBalanceOptions;
 }

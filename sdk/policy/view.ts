@@ -6,10 +6,10 @@
  * policy as not run ("can't run policy … during preview"), never as passed. Rules therefore
  * read only the fields they need, in the order they need them.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import {
-  entitySize, machineFamily, Topology, VmCpuInputFields, type ColdChanges, type GuestAgentMode, type MachineFamily,
-  type VmCpuInputs,
+  entitySize, machineFamily, NumaNode, Topology, VmCpuInputFields, type ColdChanges, type GuestAgentMode, type MachineFamily,
+  type NumaPlacement, type VmCpuInputs,
 } from "../../provider/spec";
 import type { Shrinkable } from "./config";
 import { stackOfUrn } from "./match";
@@ -29,7 +29,7 @@ function nested(props: Props, key: string): Props | undefined {
   return value === undefined || value === null ? undefined : (value as Props);
 }
 
-type ScalarField = "maxVcpus" | "vcpus" | "machine" | "guestAgent" | "coldChanges";
+type ScalarField = "maxVcpus" | "vcpus" | "machine" | "guestAgent" | "coldChanges" | "numaPlacement";
 
 /** One `VmCpu` as a policy sees it: checked inputs (Analyze) or outputs (AnalyzeStack). */
 export class VmCpuView {
@@ -72,6 +72,16 @@ export class VmCpuView {
   /** `coldChanges`, with the spec's default ("refuse") when absent. */
   get coldChanges(): ColdChanges {
     return this.scalar("coldChanges");
+  }
+  /** `numaPlacement`, with the spec's default ("lowest-id") when absent. */
+  get numaPlacement(): NumaPlacement {
+    return this.scalar("numaPlacement");
+  }
+  /** The outputs' per-node summary (state after an apply or refresh); undefined in inputs and without NUMA. */
+  get numaNodes(): NumaNode[] | undefined {
+    const nodes = this.props["numaNodes"];
+    if (nodes === undefined || nodes === null) return undefined;
+    return parse(z.array(NumaNode), JSON.parse(JSON.stringify(nodes)), this.name, "numaNodes");
   }
   /** Declared topology, or undefined. */
   get topology(): Topology | undefined {

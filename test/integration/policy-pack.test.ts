@@ -162,6 +162,7 @@ describe("examples/policy-pack under run-policy-pack, over gRPC", () => {
     expect(policies).toEqual([
       ["vmcpu-hotplug-capable-machine", MANDATORY], ["vmcpu-headroom", ADVISORY], ["vmcpu-protected-stacks", MANDATORY],
       ["vmcpu-scale-down-safety", ADVISORY], ["vmcpu-ceilings", MANDATORY], ["vmcpu-host-capacity", MANDATORY],
+      ["vmcpu-numa-balance", ADVISORY],
     ]);
     const stacks = info.getPoliciesList()[2]!.getConfigschema()!.getProperties()!.toJavaScript();
     expect(stacks).toMatchObject({ stacks: { type: "array", default: ["prod*"] } });
@@ -220,6 +221,26 @@ describe("examples/policy-pack under run-policy-pack, over gRPC", () => {
     });
     await rpc(pack, "configure", capacity(16));
     expect(outcome(decode(await rpc(pack, "analyzeStack", analyzeStackRequest([web, batch]))), "vmcpu-host-capacity")).toEqual({ kind: "pass" });
+  });
+
+  test("AnalyzeStack: NUMA balance from a VmCpu's state (numaNodes), maxSkew from Configure", async () => {
+    await rpc(pack, "configure", configureRequest(cliConfig(info, {})));
+    expect(outcome(decode(await rpc(pack, "analyzeStack", analyzeStackRequest([web, batch]))), "vmcpu-numa-balance")).toEqual({
+      kind: "not-applicable", reason: expect.stringMatching(/no VmCpu in this stack has vCPU slots on two or more NUMA nodes/),
+    });
+    const nodes = (plugged: number[]) => plugged.map((n, node) => ({ node, possible: 4, plugged: n }));
+    const state = (numaPlacement: string, plugged: number[]): AnalyzedResource => ({ ...batch, props: { ...batch.props, numaPlacement, numaNodes: nodes(plugged) } });
+    const uneven = decode(await rpc(pack, "analyzeStack", analyzeStackRequest([web, state("lowest-id", [3, 1])])));
+    expect(outcome(uneven, "vmcpu-numa-balance")).toEqual({
+      kind: "violation", level: "advisory",
+      messages: [
+        expect.stringMatching(/^batch01-cpu has vCPU slots on 2 NUMA nodes \(node 0: 3\/4, node 1: 1\/4 plugged\) and numaPlacement is "lowest-id": set numaPlacement: "balanced"/),
+        expect.stringMatching(/^batch01-cpu's NUMA nodes are uneven \(node 0: 3\/4, node 1: 1\/4 plugged; skew 2 > maxSkew 1\)/),
+      ],
+    });
+    expect(outcome(decode(await rpc(pack, "analyzeStack", analyzeStackRequest([web, state("balanced", [2, 2])]))), "vmcpu-numa-balance")).toEqual({ kind: "pass" });
+    await rpc(pack, "configure", configureRequest(cliConfig(info, { "vmcpu-numa-balance": { maxSkew: 2 } })));
+    expect(outcome(decode(await rpc(pack, "analyzeStack", analyzeStackRequest([web, state("balanced", [3, 1])]))), "vmcpu-numa-balance")).toEqual({ kind: "pass" });
   });
 
   test("an enforcement level sent in Configure wins over the pack's default (disabled: not run)", async () => {

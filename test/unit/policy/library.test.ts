@@ -6,8 +6,8 @@ import { MACHINE_FAMILIES } from "../../../provider/spec";
 import { analyze, checked, configure, outcome, UNKNOWN } from "./harness";
 
 const libvirt = { uri: "qemu:///system", domain: "web01" };
-/** The policies Analyze runs (vmcpu-host-capacity is a stack policy: AnalyzeStack only). */
-const RESOURCE_POLICIES = POLICY_NAMES.filter((n) => n !== "vmcpu-host-capacity");
+/** The policies Analyze runs (vmcpu-host-capacity and vmcpu-numa-balance are stack policies: AnalyzeStack only). */
+const RESOURCE_POLICIES = POLICY_NAMES.filter((n) => n !== "vmcpu-host-capacity" && n !== "vmcpu-numa-balance");
 
 describe("allPolicies", () => {
   test("one policy per rule, with its default enforcement level", () => {
@@ -18,6 +18,7 @@ describe("allPolicies", () => {
       ["vmcpu-scale-down-safety", "advisory"],
       ["vmcpu-ceilings", "mandatory"],
       ["vmcpu-host-capacity", "mandatory"],
+      ["vmcpu-numa-balance", "advisory"],
     ]);
     expect(allPolicies().map((p) => p.name)).toEqual([...POLICY_NAMES]);
   });
