@@ -2,9 +2,11 @@
  * NUMA-aware hot-add on a real guest with two NUMA nodes (2 sockets × 2 cores, a node per socket, 128 MiB each),
  * on both paths: libvirt (`<cpu><numa><cell>`) and raw QEMU (`-numa node` + `-numa cpu`). With
  * `numaPlacement: "balanced"`: preview names each step's node; 1→2 lands on node 1 (lowest-id would take node 0's
- * vCPU 1); 2→4 lands 2+2; unplug 4→2 keeps 1+1. Each claim is checked in the outputs, in QEMU's own slot view
- * (fixture clients) and in the guest's `/sys/devices/system/node` (read through qemu-ga). The unplug runs last:
- * under TCG a hot-add after an unplug can crash QEMU.
+ * vCPU 1); 2→4 lands 2+2; unplug 4→2 keeps 1+1. On a second guest plugged unevenly by the default (lowest-id
+ * 1→3: 2+1), a balanced 3→2 unplugs node 0's vCPU 1, not the most recent vCPU 2 (which would leave 2+0), and the
+ * guest offlines it itself during the eject. Each claim is checked in the outputs, in QEMU's own slot view
+ * (fixture clients) and in the guest's `/sys/devices/system/node` (read through qemu-ga). Unplugs run last on
+ * their guest: under TCG a hot-add after an unplug can crash QEMU.
  */
 import { provider } from "../../provider/dynamic";
 import { cleanupLeftovers, rawQemu, startTestDomain, uniqueName, virsh, type GuestNode } from "../guest/guest";
@@ -53,10 +55,12 @@ interface NumaVm {
 
 const BOOT = { maxVcpus: 4, vcpus: 1, topology: { sockets: 2, cores: 2, threads: 1 }, numaNodes: 2 };
 
-const paths: [string, () => Promise<NumaVm>][] = [
-  ["libvirt (<numa><cell>)", async () => {
-    const vm = await startTestDomain({ name: `${RUN}-lv`, machine: "pc", ...BOOT });
-    timings["libvirt.bootToAgent"] = await vm.waitForAgent(120_000);
+type Boot = (suffix: string) => Promise<NumaVm>;
+
+const paths: [string, Boot][] = [
+  ["libvirt (<numa><cell>)", async (suffix) => {
+    const vm = await startTestDomain({ name: `${RUN}-lv${suffix}`, machine: "pc", ...BOOT });
+    timings[`libvirt${suffix}.bootToAgent`] = await vm.waitForAgent(120_000);
     expect(vm.xml).toMatch(/<cell id='0' cpus='0-1' memory='128' unit='MiB'\/>\s*<cell id='1' cpus='2-3' memory='128' unit='MiB'\/>/);
     return {
       connection: { libvirt: { uri: "qemu:///system", domain: vm.name } },
@@ -66,9 +70,9 @@ const paths: [string, () => Promise<NumaVm>][] = [
       stop: () => vm.destroy(),
     };
   }],
-  ["raw QMP (-numa node, -numa cpu)", async () => {
-    const vm = await rawQemu({ name: `${RUN}-raw`, machine: "pc", ...BOOT });
-    timings["qmp.bootToAgent"] = await vm.waitForAgent(120_000);
+  ["raw QMP (-numa node, -numa cpu)", async (suffix) => {
+    const vm = await rawQemu({ name: `${RUN}-raw${suffix}`, machine: "pc", ...BOOT });
+    timings[`raw${suffix}.bootToAgent`] = await vm.waitForAgent(120_000);
     return {
       connection: { qmp: { socket: vm.qmpSocket, agentSocket: vm.agentSocket } },
       qemuSlots: async () => {
@@ -100,7 +104,7 @@ describe.each(paths)("%s", (label, boot) => {
   });
 
   beforeAll(async () => {
-    vm = await boot();
+    vm = await boot("");
   }, 180_000);
   afterAll(async () => vm?.stop());
 
@@ -163,6 +167,57 @@ describe.each(paths)("%s", (label, boot) => {
     });
     const slots = outs["vcpuSlots"] as { id: number; enabled: boolean }[];
     expect(slots.filter((s) => s.enabled).map((s) => s.id)).toEqual([0, 2]);
+    expect(pluggedPerNode(await vm.qemuSlots())).toEqual({ 0: 1, 1: 1 });
+    expect(guestCounts(await vm.guestNumaNodes())).toEqual({ 0: [1, 1], 1: [1, 1] });
+  }, 120_000);
+});
+
+describe.each(paths)("%s, plugged unevenly by the default", (label, boot) => {
+  const key = label.split(" ")[0]!;
+  let vm: NumaVm;
+  let outs: Props;
+  let id: string;
+  const spec = (over: Props = {}): Props => ({ __label: `numa-${key}-b`, ...vm.connection, maxVcpus: 4, vcpus: 3, guestAgent: "required", ...over });
+
+  beforeAll(async () => {
+    vm = await boot("-b");
+  }, 180_000);
+  afterAll(async () => vm?.stop());
+
+  test("create 1→3 with the default (lowest-id) plugs vCPUs 1 and 2: node 0 gets 2, node 1 gets 1", async () => {
+    const t0 = Date.now();
+    const created = await provider.create(await checked(spec()));
+    timings[`${key}.lowestId1to3`] = Date.now() - t0;
+    ({ id } = created);
+    outs = created.outs as Props;
+    expect(outs).toMatchObject({
+      liveVcpus: 3, guestOnlineVcpus: 3, numaPlacement: "lowest-id",
+      numaNodes: [{ node: 0, possible: 2, plugged: 2, online: 2 }, { node: 1, possible: 2, plugged: 1, online: 1 }],
+    });
+    expect(pluggedPerNode(await vm.qemuSlots())).toEqual({ 0: 2, 1: 1 });
+    expect(guestCounts(await vm.guestNumaNodes())).toEqual({ 0: [2, 2], 1: [1, 1] });
+  });
+
+  test("balanced 3→2 unplugs node 0's vCPU 1 (not the most recent, vCPU 2); the guest offlines it during the eject: 1+1", async () => {
+    const news = await checked(spec({ vcpus: 2, numaPlacement: "balanced" }), outs);
+    const logs = captureLogs();
+    const t0 = Date.now();
+    try {
+      const diff = await provider.diff!(id, outs, news);
+      expect(diff).toMatchObject({ changes: true });
+      outs = (await provider.update!(id, outs, news)).outs as Props;
+    } finally {
+      logs.restore();
+    }
+    timings[`${key}.balancedUnplug3to2`] = Date.now() - t0;
+    const planned = logs.lines.filter((l) => / will /.test(l));
+    expect(planned).toEqual(expect.arrayContaining([`VmCpu numa-${key}-b: will unplug vCPU 1 on NUMA node 0 (live, guest ejects it)`]));
+    expect(planned.filter((l) => /offline/.test(l))).toEqual([]);
+    expect(outs).toMatchObject({
+      liveVcpus: 2, guestOnlineVcpus: 2, numaPlacement: "balanced",
+      numaNodes: [{ node: 0, possible: 2, plugged: 1, online: 1 }, { node: 1, possible: 2, plugged: 1, online: 1 }],
+    });
+    expect((outs["vcpuSlots"] as { id: number; enabled: boolean }[]).filter((s) => s.enabled).map((s) => s.id)).toEqual([0, 2]);
     expect(pluggedPerNode(await vm.qemuSlots())).toEqual({ 0: 1, 1: 1 });
     expect(guestCounts(await vm.guestNumaNodes())).toEqual({ 0: [1, 1], 1: [1, 1] });
   }, 120_000);
