@@ -18,6 +18,7 @@
 #                       Phases 5 and 6 are for the remote-transport tests only: `npm test` runs them, `npm run demo`
 #                       skips them (HOST_SETUP_REMOTE=skip), because libvirtd on TCP with auth_tcp="none" lets any
 #                       local user drive libvirt.
+#   7. browser          Debian's chromium (headless) for the drift --html view test; HOST_SETUP_BROWSER=skip skips it.
 # Prints the elapsed time of each phase.
 set -euo pipefail
 export LC_ALL=C DEBIAN_FRONTEND=noninteractive
@@ -293,5 +294,25 @@ phase_libvirtd_listen() {
 	fi
 }
 [ "${HOST_SETUP_REMOTE:-on}" = skip ] || phase_libvirtd_listen
+
+# ------------------------------------------------------------------ 7. headless browser for the drift --html view test
+# Debian's chromium (no recommends), driven headless over the DevTools protocol by
+# test/integration/drift-html.test.ts. Installed only when missing; HOST_SETUP_BROWSER=skip skips it
+# (npm run demo does: the demo never opens a browser).
+phase_browser() {
+	local t
+	t=$(date +%s%N)
+	if installed chromium; then
+		say "phase browser: chromium present $(ms "$t") ms"
+		return
+	fi
+	"${SUDO[@]}" apt-get install -y -qq --no-install-recommends chromium >/tmp/host-setup-apt.log 2>&1 || {
+		"${SUDO[@]}" apt-get update -qq
+		"${SUDO[@]}" apt-get install -y -qq --no-install-recommends chromium >/tmp/host-setup-apt.log 2>&1
+	} || { tail -n 40 /tmp/host-setup-apt.log >&2; die "apt-get install chromium failed"; }
+	installed chromium || die "package chromium is still not installed"
+	say "phase browser: chromium installed ($(chromium --version 2>/dev/null | head -n1)): $(ms "$t") ms"
+}
+if [ "${HOST_SETUP_BROWSER:-on}" = skip ]; then say "phase browser: skipped (HOST_SETUP_BROWSER=skip)"; else phase_browser; fi
 
 say "done in $(ms "$T_ALL") ms"

@@ -20,6 +20,8 @@ export interface DriftOptions {
   readonly hostTimeoutMs: number;
   /** Progress on stderr (when more than a few VMs). */
   readonly progress: boolean;
+  /** `--html FILE`: also write the self-contained HTML view there. */
+  readonly html?: string;
 }
 
 /** A parsed command line. */
@@ -35,7 +37,7 @@ const table = (rows: Record<string, { meaning: string }>) =>
   Object.entries(rows).map(([name, r]) => `  ${name.padEnd(16)}${r.meaning}`).join("\n");
 
 /** `pulumi-qemu-vcpu --help`. */
-export const USAGE = `Usage: pulumi-qemu-vcpu drift <FILE | -> [--json] [--hosts N] [--per-host N] [--timeout SECONDS] [--quiet]
+export const USAGE = `Usage: pulumi-qemu-vcpu drift <FILE | -> [--json] [--hosts N] [--per-host N] [--timeout SECONDS] [--quiet] [--html FILE]
 
 For every VmCpu in FILE (\`pulumi stack export\` output, or a drift spec file; - reads stdin),
 read the VM's live state (one connection per host) and compare it with what is declared.
@@ -46,6 +48,8 @@ Options:
   --per-host N       VMs of one host read at once over its one connection (default ${DRIFT_DEFAULTS.vmConcurrency})
   --timeout SECONDS  deadline per host for connecting and reading (default ${DRIFT_DEFAULTS.hostTimeoutSeconds})
   --quiet            no progress on stderr
+  --html FILE        also write the report as one self-contained HTML page (per host, per VM, sortable;
+                     works offline) to FILE; stdout and the exit code are the same as without it
   -h, --help         this text
   --version          the package's version
 
@@ -83,6 +87,7 @@ function parseDrift(args: string[]): Command {
         "per-host": { type: "string" },
         timeout: { type: "string" },
         quiet: { type: "boolean" },
+        html: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -92,6 +97,7 @@ function parseDrift(args: string[]): Command {
   const { values, positionals } = parsed;
   if (values.help) return { kind: "help", text: USAGE };
   if (positionals.length !== 1) throw usage(positionals.length ? `one input file expected, got ${positionals.length}` : "drift needs an input file (or - for stdin)");
+  if (values.html === "") throw usage("--html needs a file name to write the page to");
   return {
     kind: "drift",
     options: {
@@ -101,6 +107,7 @@ function parseDrift(args: string[]): Command {
       vmConcurrency: positiveInt("--per-host", values["per-host"], DRIFT_DEFAULTS.vmConcurrency),
       hostTimeoutMs: positiveInt("--timeout", values.timeout, DRIFT_DEFAULTS.hostTimeoutSeconds) * 1000,
       progress: values.quiet !== true,
+      ...(values.html !== undefined ? { html: values.html } : {}),
     },
   };
 }

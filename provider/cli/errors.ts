@@ -21,7 +21,9 @@ export type CliErrorCode =
   /** The package's own package.json (for `--version`) could not be found. */
   | "PACKAGE_UNREADABLE"
   /** A host did not answer within `--timeout`. */
-  | "HOST_TIMEOUT";
+  | "HOST_TIMEOUT"
+  /** The `--html` page could not be written (missing directory, no permission, disk full). */
+  | "OUTPUT_UNWRITABLE";
 
 /** An error the command line raises on purpose. */
 export class CliError extends Error {

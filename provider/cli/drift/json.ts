@@ -15,8 +15,12 @@ export interface JsonReport {
   readonly summary: Summary;
 }
 
+/** The report object: what `--json` prints and what `--html` draws (one source of numbers). */
+export function buildReport(rows: readonly DriftRow[], summary: Summary): JsonReport {
+  return { version: JSON_REPORT_VERSION, vms: rows, summary };
+}
+
 /** The JSON report text, pretty-printed, ending with a newline. */
 export function renderJson(rows: readonly DriftRow[], summary: Summary): string {
-  const report: JsonReport = { version: JSON_REPORT_VERSION, vms: rows, summary };
-  return JSON.stringify(report, null, 2) + "\n";
+  return JSON.stringify(buildReport(rows, summary), null, 2) + "\n";
 }

@@ -17,6 +17,8 @@ const ok: Record<string, { argv: string[]; command: Command | "help" }> = {
     command: drift({ json: true, hostConcurrency: 2, vmConcurrency: 4, hostTimeoutMs: 5000, progress: false }),
   },
   "options before the file": { argv: ["drift", "--json", "stack.json"], command: drift({ json: true }) },
+  "--html FILE, with the table": { argv: ["drift", "stack.json", "--html", "out/drift.html"], command: drift({ html: "out/drift.html" }) },
+  "--html=FILE with --json": { argv: ["drift", "--json", "--html=drift.html", "stack.json"], command: drift({ json: true, html: "drift.html" }) },
   "--help": { argv: ["--help"], command: "help" },
   "drift --help": { argv: ["drift", "-h"], command: "help" },
   "--version": { argv: ["--version"], command: { kind: "version" } },
@@ -29,6 +31,8 @@ const bad: Record<string, { argv: string[]; message: RegExp }> = {
   "two files": { argv: ["drift", "a", "b"], message: /^one input file expected, got 2/ },
   "unknown flag": { argv: ["drift", "a", "--jsn"], message: /Unknown option '--jsn'/ },
   "zero hosts": { argv: ["drift", "a", "--hosts", "0"], message: /^--hosts must be a whole number of at least 1, not "0"/ },
+  "--html without a file": { argv: ["drift", "a", "--html"], message: /Option '--html <value>' argument missing/ },
+  "--html with an empty file name": { argv: ["drift", "a", "--html="], message: /^--html needs a file name to write the page to$/ },
   "fractional timeout": { argv: ["drift", "a", "--timeout", "1.5"], message: /^--timeout must be a whole number/ },
 };
 

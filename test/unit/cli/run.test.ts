@@ -97,6 +97,30 @@ describe("pulumi-qemu-vcpu drift (in-process)", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ vms: [{ name: dom.name, verdict: "in-sync" }] });
   });
 
+  const htmlCases: Record<string, { argv: string[]; vcpus: number; code: number }> = {
+    "in sync, with the table: exit 0": { argv: [], vcpus: 2, code: 0 },
+    "drift, with --json: exit 2": { argv: ["--json"], vcpus: 3, code: 2 },
+  };
+  test.each(Object.entries(htmlCases))("--html FILE writes the page; stdout, stderr and exit code as without it: %s", async (_name, c) => {
+    const page = join(dir, "drift.html");
+    const without = await cli(["drift", "@spec", "--quiet", ...c.argv], { vms: [vm(c.vcpus)] });
+    const withHtml = await cli(["drift", "@spec", "--quiet", ...c.argv, "--html", page], { vms: [vm(c.vcpus)] });
+    expect(withHtml).toEqual(without);
+    expect(withHtml.code).toBe(c.code);
+    const html = readFileSync(page, "utf8");
+    expect(html).toMatch(/^<!doctype html>\n[\s\S]*<\/html>\n$/);
+    expect(html).toContain(`data-vm="${dom.name}"`);
+    expect(html).toMatch(/generated \d{4}-\d\d-\d\dT/);
+  });
+
+  test("--html into a directory that does not exist: OUTPUT_UNWRITABLE, exit 1, nothing on stdout", async () => {
+    const page = join(dir, "missing", "drift.html");
+    const t0 = Date.now();
+    const r = await cli(["drift", "@spec", "--quiet", "--html", page], { vms: [vm(2)] });
+    expect(r).toEqual({ code: 1, stdout: "", stderr: `error: can't write the HTML page to ${page} (ENOENT); give --html a path in a directory that exists and is writable [OUTPUT_UNWRITABLE]\n` });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
   test("a usage error prints the usage once and exits 1", async () => {
     const r = await cli(["drift"]);
     expect(r).toEqual({ code: 1, stdout: "", stderr: expect.stringMatching(/^error: drift needs an input file \(or - for stdin\)\n\nUsage: pulumi-qemu-vcpu drift[^\n]*\nRun "pulumi-qemu-vcpu --help"[^\n]*\n$/) });
