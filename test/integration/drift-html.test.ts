@@ -3,8 +3,8 @@
  * DevTools protocol; see test/support/chromium.ts): it loads without console errors and
  * fetches nothing, the numbers it shows are the JSON report's, a click on a column header
  * sorts, VM names with markup in them stay text. Two pages: a generated report of 500 VMs
- * (load time) and a real `drift --json --html` run of the built CLI against a real guest
- * (drift made out of band with `virsh`) plus a domain that does not exist and a host that does
+ * (load time) and a real `drift --json --html` run of the built CLI against a real guest on two
+ * NUMA nodes (drift made out of band with `virsh`) plus a domain that does not exist and a host that does
  * not exist. Screenshots go to test-artifacts/ (git-ignored).
  */
 import { execFile } from "node:child_process";
@@ -26,6 +26,8 @@ const RUN = uniqueName("qvt-html");
 const CLI = join(REPO_ROOT, "dist/provider/cli/main.js");
 const ARTIFACTS = join(REPO_ROOT, "test-artifacts");
 const NOWHERE = "qemu+unix:///system?socket=/nonexistent";
+/** The real guest: two NUMA nodes of one socket (2 vCPUs) each. */
+const TOPOLOGY = { sockets: 2, cores: 2, threads: 1 };
 /** Load budget for 500 VMs (navigation start → load event end); measured well under it here. */
 const LOAD_BUDGET_MS = 3_000;
 type Props = Record<string, unknown>;
@@ -167,9 +169,9 @@ describe("a real drift run: drift --json --html against a real guest", () => {
 
   beforeAll(async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
-    vm = await startTestDomain({ name: `${RUN}-web`, machine: "q35", maxVcpus: 4, vcpus: 2 });
-    await vm.waitForAgent(60_000);
-    const { inputs } = await provider.check!({}, { __label: "web-cpu", libvirt: { uri: "qemu:///system", domain: vm.name }, maxVcpus: 4, vcpus: 2 });
+    vm = await startTestDomain({ name: `${RUN}-web`, machine: "q35", maxVcpus: 4, vcpus: 2, topology: TOPOLOGY, numaNodes: 2 });
+    await vm.waitForAgent(120_000);
+    const { inputs } = await provider.check!({}, { __label: "web-cpu", libvirt: { uri: "qemu:///system", domain: vm.name }, maxVcpus: 4, vcpus: 2, topology: TOPOLOGY });
     const log = jest.spyOn(console, "log").mockImplementation(() => undefined);
     const outs = (await provider.create(inputs as Props).finally(() => log.mockRestore())).outs as Props;
     await virsh(["setvcpus", vm.name, "3", "--live"]); // out of band: QEMU now has 3 plugged, 2 declared
@@ -210,6 +212,7 @@ describe("a real drift run: drift --json --html against a real guest", () => {
     const report = JSON.parse(json.stdout) as JsonReport;
     const byName = Object.fromEntries(report.vms.map((r) => [r.name, r]));
     expect(byName["web-cpu"]).toMatchObject({ verdict: "drift", declared: { vcpus: 2 }, live: { vcpus: 3, maxVcpus: 4 } });
+    expect(byName["web-cpu"]!.numaNodes).toEqual([expect.objectContaining({ node: 0, possible: 2, plugged: 2 }), expect.objectContaining({ node: 1, possible: 2, plugged: 1 })]);
     expect(byName["gone-cpu"]).toMatchObject({ verdict: "gone" });
     expect(byName["far-cpu"]).toMatchObject({ verdict: "unreachable" });
     expect(await seenRows(page)).toEqual(groupedLikeThePage(report).map(expectedRow));
@@ -219,6 +222,8 @@ describe("a real drift run: drift --json --html against a real guest", () => {
     const text = await page.evaluate<string>("document.body.innerText");
     expect(text).toContain(`unreachable: can't connect to libvirt at ${NOWHERE}`);
     expect(text).toContain("QEMU has 3 vCPUs plugged, 2 declared");
+    const numa = await page.evaluate<string>(`document.querySelector('tr[data-vm="web-cpu"] td[data-col="numa"]').textContent`);
+    expect(numa).toMatch(/^node 0: possible 2, plugged 2(, online \d)?node 1: possible 2, plugged 1(, online \d)?$/);
     expect(text).toMatch(/exit 1: incomplete: 1 VM could not be checked/);
   });
 });

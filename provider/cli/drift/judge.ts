@@ -4,7 +4,7 @@
  * Pure: the provider's `toOutputs` and `plan` do the comparing (see ./verdicts).
  */
 import { plan } from "../../plan";
-import { toOutputs, type AgentStatus, type LiveState, type RunState } from "../../spec";
+import { toOutputs, type AgentStatus, type LiveState, type NumaNode, type RunState } from "../../spec";
 import type { ReadOutcome } from "./read";
 import { domainOf, hostOf, type DriftTarget, type InvalidEntry } from "./target";
 import { detectKinds, type DriftKind, type Verdict } from "./verdicts";
@@ -38,6 +38,8 @@ export interface DriftRow {
   readonly restartPending?: boolean;
   readonly restartPendingFields?: readonly string[];
   readonly libvirtStale?: boolean;
+  /** Per NUMA node of the running VM: possible, plugged (and online) vCPUs; left out for a VM without NUMA. */
+  readonly numaNodes?: readonly NumaNode[];
   /** One plain-language line per finding (kinds, warnings, reasons, notes). */
   readonly details: readonly string[];
 }
@@ -82,6 +84,7 @@ function judgeLive(target: DriftTarget, live: LiveState): DriftRow {
     restartPending: outputs.restartPending,
     restartPendingFields: outputs.restartPendingFields,
     libvirtStale: outputs.libvirtStale,
+    ...(outputs.numaNodes ? { numaNodes: outputs.numaNodes } : {}),
     details: [...stateLine, ...details, ...outputs.warnings, ...target.notes],
   };
 }

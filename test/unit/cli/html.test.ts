@@ -128,6 +128,10 @@ describe("NUMA nodes, whatever shape the report has", () => {
   };
   test.each(Object.entries(cases))("%s", (_name, [r, out]) => expect(nodesOf(r)).toEqual(out));
 
+  test("the row's numaNodes (what judge copies from the outputs) are read", () => {
+    expect(nodesOf(row({ numaNodes: [{ node: 0, possible: 2, plugged: 1 }] }))).toEqual([{ node: "0", counts: [["possible", 2], ["plugged", 1]] }]);
+  });
+
   test("the NUMA cell shows each node", () => {
     const r = row({ numa: [{ node: 0, plugged: 2, online: 1 }] });
     expect(textOf(cell("numa", r).body.text)).toBe("node 0: plugged 2, online 1");

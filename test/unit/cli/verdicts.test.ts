@@ -16,6 +16,8 @@ const offlineInGuest = (plugged: number, online: number[]): LiveState => {
 };
 const withConfig = (l: LiveState, over: Partial<NonNullable<LiveState["config"]>>): LiveState => ({ ...l, config: { ...l.config!, ...over } });
 const stopped = (l: LiveState): LiveState => ({ ...l, state: "shutoff", running: undefined, guest: undefined, agent: "unavailable" });
+/** runningVm whose slots sit on two NUMA nodes (ids 0-1 on node 0, 2-3 on node 1). */
+const onTwoNodes = (l: LiveState): LiveState => ({ ...l, running: { ...l.running!, slots: l.running!.slots.map((s, i) => ({ ...s, node: i < 2 ? 0 : 1 })) } });
 const cores8 = { sockets: 1, dies: 1, cores: 8, threads: 1 };
 
 interface Case {
@@ -59,6 +61,12 @@ const cases: Record<string, Case> = {
     outcome: live(runningVm({ plugged: 2 })),
     expect: { verdict: "drift", kinds: ["config", "cold"], details: [/^maxVcpus: definition has 4, 8 declared$/, /^topology: definition has/, /^maxVcpus: running 4, 8 declared \(needs a restart\)$/, /^topology: running/] },
   },
+  "a VM on two NUMA nodes: each node's possible, plugged and online vCPUs on the row": {
+    target: target({ vcpus: 3 }),
+    outcome: live(onTwoNodes(runningVm({ plugged: 3 }))),
+    expect: { verdict: "in-sync", numaNodes: [{ node: 0, possible: 2, plugged: 2, online: 2 }, { node: 1, possible: 2, plugged: 1, online: 1 }] },
+  },
+  "no NUMA: no numaNodes on the row": { outcome: live(runningVm({ plugged: 2 })), expect: { verdict: "in-sync", numaNodes: undefined } },
   "shut off: stopped, no QEMU view": {
     outcome: live(stopped(runningVm({ plugged: 2 }))),
     expect: { verdict: "stopped", kinds: [], state: "shutoff", live: undefined, guestOnline: undefined, details: ["domain is shutoff"] },
