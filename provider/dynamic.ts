@@ -111,6 +111,8 @@ async function previewAdoption(inputs: Props, label: string): Promise<dynamic.Ch
     if (!p.steps.length && !p.blockers.length) log(`${label}: will adopt ${live.name}; it already matches`);
     return [];
   } catch (err) {
+    // A component older than a version gate allows is not "not there yet": preview fails naming it.
+    if (hasCode(err, "VERSION_TOO_OLD")) return [{ property: desired.qmp ? "qmp" : "libvirt", reason: (err as Error).message }];
     log(`${label}: can't read the VM yet (${describeCause(err)}); the plan is made at apply`);
     return [];
   }

@@ -25,7 +25,9 @@ export type ProviderErrorCode =
   /** qemu-guest-agent answered with an error, or applied only part of a change; the agent error is the cause. */
   | "AGENT_COMMAND_FAILED"
   /** Another operation holds the VM (in this process past its expiry, or another process's unexpired lease); nothing was changed. */
-  | "VM_BUSY";
+  | "VM_BUSY"
+  /** A component is older than a version gate allows (provider/spec/versions.ts), found while reading; nothing was changed. */
+  | "VERSION_TOO_OLD";
 
 /** Base class of every error the provider raises on purpose. */
 export class ProviderError extends Error {

@@ -39,6 +39,8 @@ export function outputsToLive(o: VmCpuOutputs): LiveState {
     guest: online === undefined ? undefined : { present: ids(o.liveVcpus ?? online), online: ids(online), offlinable: [] },
     agent: o.agent,
     acpi: true,
+    libvirtVersion: o.libvirtVersion,
+    qemuVersion: o.qemuVersion,
     disagreements: o.warnings,
   };
 }

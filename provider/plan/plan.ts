@@ -4,6 +4,8 @@
  * and the per-platform table; this file only combines them.
  */
 import {
+  compareVersions,
+  failedGates,
   machineFamily,
   machineMatches,
   sameTopology,
@@ -50,11 +52,19 @@ type ColdField = "maxVcpus" | "topology" | "machine";
 
 interface Diffed { readonly field: ColdField; readonly from: unknown; readonly to: unknown }
 
+/**
+ * QEMU before 2.7 has no `query-hotpluggable-cpus` (and no `/machine` `smp`): over raw QMP its `-smp`
+ * topology can't be read, so a declared topology is not compared with the one-socket-per-vCPU it reports.
+ */
+export function topologyUnreadable(live: Pick<LiveState, "backend" | "qemuVersion">): boolean {
+  return live.backend === "qmp" && live.qemuVersion !== undefined && compareVersions(live.qemuVersion, "2.7") < 0;
+}
+
 /** Cold fields where `have` (running or definition) differs from the desired spec. */
-function coldDiffs(have: RunningCpus | ConfigCpus, d: VmCpuInputs): Diffed[] {
+function coldDiffs(have: RunningCpus | ConfigCpus, d: VmCpuInputs, topologyKnown = true): Diffed[] {
   const out: Diffed[] = [];
   if (have.maxVcpus !== d.maxVcpus) out.push({ field: "maxVcpus", from: have.maxVcpus, to: d.maxVcpus });
-  if (d.topology && !sameTopology(have.topology, d.topology)) {
+  if (d.topology && topologyKnown && !sameTopology(have.topology, d.topology)) {
     out.push({ field: "topology", from: have.topology, to: d.topology });
   }
   if (d.machine && !machineMatches(d.machine, have.machine)) out.push({ field: "machine", from: have.machine, to: d.machine });
@@ -112,8 +122,13 @@ function planStopped(live: LiveState, d: VmCpuInputs): Plan {
 /** Why the running VM can't move to `vcpus` live, or undefined when it can. */
 function liveVcpuBlock(live: LiveState, running: RunningCpus, vcpus: number, placement: VmCpuInputs["numaPlacement"]): string | undefined {
   const family = machineFamily(running.machine);
-  if (vcpus > running.maxVcpus) return `vcpus ${vcpus} is above the running maximum of ${running.maxVcpus}`;
+  // Version gates first: on a QEMU too old for cpu-add the "maximum" read is only what is present.
+  const gates = failedGates(vcpus > running.vcpus ? "hot-add" : "unplug", {
+    backend: live.backend, machine: running.machine, qemuVersion: live.qemuVersion, libvirtVersion: live.libvirtVersion,
+  });
+  if (vcpus > running.maxVcpus && !gates.length) return `vcpus ${vcpus} is above the running maximum of ${running.maxVcpus}`;
   if (family && !family.hotAdd) return family.why;
+  if (gates.length) return gates.map((g) => g.message).join("; ");
   if (vcpus < running.vcpus) {
     if (family && !family.unplug) return family.why;
     if (family?.arch === "x86_64" && !live.acpi) return "the VM runs without ACPI, and x86 vCPU unplug needs ACPI";
@@ -191,7 +206,7 @@ export function plan(live: LiveState, d: VmCpuInputs): Plan {
   if (d.guestAgent === "required" && live.agent !== "connected") {
     blockers.push(`guestAgent is required but qemu-guest-agent is ${agentProblem(live)}`);
   }
-  const cold = coldDiffs(running, d);
+  const cold = coldDiffs(running, d, !topologyUnreadable(live));
   const pending = cold.filter((c) => live.config && !coldDiffs(live.config, d).some((x) => x.field === c.field));
   const fresh = cold.filter((c) => !pending.includes(c));
   const block = d.vcpus !== running.vcpus ? liveVcpuBlock(live, running, d.vcpus, d.numaPlacement) : undefined;

@@ -30,3 +30,9 @@ export async function plugCpu(monitor: Monitor, slot: HotpluggableCpu, id: strin
 export async function requestDeviceDel(monitor: Monitor, idOrPath: string, opts?: ExecuteOptions): Promise<void> {
   await query(monitor, "device_del", { id: idOrPath }, opts);
 }
+
+/** Hot-adds vCPU `id` with the legacy `cpu-add` (QEMU 1.5–5.1; x86 plugs the vCPU with that linear index). There is
+ * no legacy unplug. */
+export async function addCpuLegacy(monitor: Monitor, id: number, opts?: ExecuteOptions): Promise<void> {
+  await query(monitor, "cpu-add", { id }, opts);
+}

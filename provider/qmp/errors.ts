@@ -174,6 +174,20 @@ export function isHotplugFeatureDisabled(err: unknown): boolean {
   return e?.class === "GenericError" && /feature 'query-hotpluggable-cpus' is not enabled/i.test(e.desc);
 }
 
+/** Class `CommandNotFound`: QEMU has no such command (e.g. `query-hotpluggable-cpus` before 2.7, `cpu-add` after 5.1). */
+export const isCommandNotFound = (err: unknown): boolean => hasErrorClass(err, "CommandNotFound");
+
+/**
+ * The highest vCPU id `cpu-add` accepts, from its refusal of a larger one: QEMU 1.5–5.1 x86 answer GenericError
+ * "Unable to add CPU: <id>, max allowed: <maxcpus - 1>" (hw/i386/pc.c pc_hot_add_cpu, checked before anything
+ * is created). Undefined for any other error.
+ */
+export function cpuAddMaxAllowed(err: unknown): number | undefined {
+  const e = serverErrorOf(err);
+  const m = e?.class === "GenericError" ? /Unable to add CPU: -?\d+, max allowed: (\d+)/.exec(e.desc) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
 function describeCause(cause: unknown): string {
   if (cause instanceof Error) {
     const code = (cause as NodeJS.ErrnoException).code;

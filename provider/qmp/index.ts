@@ -48,4 +48,4 @@ export {
 } from "./agent";
 export { FunctionGuestAgent, type FunctionGuestAgentOptions } from "./function-agent";
 export { withTimeout, remaining } from "./deadline";
-export { cpuDeviceAddArgs, plugCpu, query, requestDeviceDel } from "./commands";
+export { addCpuLegacy, cpuDeviceAddArgs, plugCpu, query, requestDeviceDel } from "./commands";

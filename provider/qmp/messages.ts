@@ -78,13 +78,29 @@ export const CpuInfoFast = z.object({
 });
 export type CpuInfoFast = z.infer<typeof CpuInfoFast>;
 
+/**
+ * `CpuInfo` (qapi-schema.json, returned by `query-cpus`: QEMU 0.14–5.2, removed in 6.0; superseded by
+ * `query-cpus-fast`, 2.12). `CPU` is the vCPU index, which is also the id `cpu-add` takes; `qom_path` exists
+ * since 2.4 and `arch` (`x86`, `ppc`, `s390`, …) since 2.6. Note the underscores.
+ */
+export const CpuInfo = z.looseObject({
+  CPU: int,
+  current: z.boolean(),
+  halted: z.boolean(),
+  qom_path: z.string().optional(),
+  thread_id: int,
+  arch: z.string().optional(),
+});
+export type CpuInfo = z.infer<typeof CpuInfo>;
+
 /** `MachineInfo` (qapi/machine.json, returned by `query-machines`). `acpi` exists since QEMU 8.0. */
 export const MachineInfo = z.object({
   name: z.string(),
   alias: z.string().optional(),
   "is-default": z.boolean().optional(),
   "cpu-max": int,
-  "hotpluggable-cpus": z.boolean(),
+  /** Since QEMU 2.7 (absent before). */
+  "hotpluggable-cpus": z.boolean().optional(),
   "numa-mem-supported": z.boolean().optional(),
   deprecated: z.boolean().optional(),
   "default-cpu-type": z.string().optional(),
@@ -177,6 +193,8 @@ export const QmpReplies = {
   "query-status": StatusInfo,
   device_add: z.object({}),
   device_del: z.object({}),
+  "query-cpus": z.array(CpuInfo),
+  "cpu-add": z.object({}),
 } as const;
 /** A QMP command with a known return schema. */
 export type QmpCommand = keyof typeof QmpReplies;

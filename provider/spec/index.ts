@@ -10,3 +10,4 @@ export * from "./validate";
 export * from "./live";
 export * from "./outputs";
 export * from "./numa";
+export * from "./versions";

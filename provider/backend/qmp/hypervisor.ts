@@ -2,7 +2,7 @@
  * The raw-QEMU backend: a {@link Hypervisor} over a QMP socket (unix or TCP) and, optionally,
  * the host side of the guest agent's virtio-serial chardev. Hot-add is `device_add` with the
  * slot's `type` and every slot prop passed verbatim, under a stable id derived from the slot
- * (`vcpu<N>`); unplug is `device_del`, completed by `DEVICE_DELETED` (fast path) or by QEMU's
+ * (`vcpu<N>`), or `cpu-add id=N` on a QEMU before 2.7 (no `query-hotpluggable-cpus`); unplug is `device_del`, completed by `DEVICE_DELETED` (fast path) or by QEMU's
  * slot view (under TCG only the vCPU's `lapic` child is ever reported deleted).
  */
 import { LOCAL_LEASE, type GuestPort, type Hypervisor, type Lease, type OfferedMachines, type ReadOptions, type UnplugOutcome } from "../../apply";
@@ -13,9 +13,11 @@ import {
   QmpDialError,
   SocketGuestAgent,
   SocketMonitor,
+  addCpuLegacy,
   anyOf,
   cpuLapicDeleted,
   deviceDeleted,
+  isCommandNotFound,
   plugCpu,
   query,
   requestDeviceDel,
@@ -134,7 +136,13 @@ export class QmpHypervisor implements Hypervisor {
   }
 
   private async plug(step: HotAddStep): Promise<void> {
-    const [raw, { topology, arch }] = await Promise.all([query(this.monitor, "query-hotpluggable-cpus"), this.topologyAndArch()]);
+    const raw = await query(this.monitor, "query-hotpluggable-cpus").catch((err: unknown) => {
+      if (isCommandNotFound(err)) return undefined;
+      throw err;
+    });
+    // QEMU before 2.7: the legacy cpu-add takes the vCPU's linear index (the version gates allow it on x86 only).
+    if (!raw) return addCpuLegacy(this.monitor, step.entity);
+    const { topology, arch } = await this.topologyAndArch();
     const slot = raw.find((s) => firstVcpuId(arch, toQemuSlot(s), topology) === step.entity);
     if (!slot) throw new ProviderError("PRECONDITION_FAILED", `QEMU has no hotpluggable slot for vCPU ${step.entity}`);
     await plugCpu(this.monitor, slot, `vcpu${step.entity}`);

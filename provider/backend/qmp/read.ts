@@ -6,10 +6,12 @@
 import { z } from "zod";
 import { query, type Monitor } from "../../qmp";
 import type { AgentStatus, GuestView, LiveState, RunState, Topology } from "../../spec";
-import { hotpluggableSlots, machineSmp, machineType } from "../qemu-view";
+import { machineSmp, machineType, slotsOrLegacy } from "../qemu-view";
+import { readLegacyQmp } from "./legacy";
 import { inferTopology, mergeSlots, qemuVcpus, type LibvirtVcpu, type QemuSlot } from "../slots";
 
-const STATUS: Record<string, RunState> = {
+/** QEMU run states (`query-status`) as libvirt names them. */
+export const STATUS: Record<string, RunState> = {
   running: "running",
   paused: "paused",
   prelaunch: "paused",
@@ -35,13 +37,15 @@ export interface QmpIdentity {
   readonly name: string;
 }
 
-async function identity(monitor: Monitor, endpoint: string): Promise<QmpIdentity> {
+/** UUID and name of the QEMU, or its endpoint when started without them. */
+export async function identity(monitor: Monitor, endpoint: string): Promise<QmpIdentity> {
   const [uuid, name] = await Promise.all([query(monitor, "query-uuid"), query(monitor, "query-name")]);
   const zero = /^[0-]+$/.test(uuid.UUID);
   return { uuid: zero ? `qmp:${endpoint}` : uuid.UUID, name: name.name ?? endpoint };
 }
 
-async function acpiEnabled(monitor: Monitor): Promise<boolean> {
+/** `/machine` `acpi` (true where the machine has no such property). */
+export async function acpiEnabled(monitor: Monitor): Promise<boolean> {
   try {
     return z.string().parse(await monitor.execute("qom-get", { path: "/machine", property: "acpi" })) !== "off";
   } catch {
@@ -71,14 +75,15 @@ function bootThread(cpus: readonly { "cpu-index": number; "thread-id"?: number }
   return tid === undefined ? undefined : `thread:${tid}`;
 }
 
-/** Reads the whole live state of the QEMU behind `monitor`. */
+/** Reads the whole live state of the QEMU behind `monitor` (a QEMU before 2.7: {@link readLegacyQmp}). */
 export async function readQmp(monitor: Monitor, endpoint: string, agent: () => Promise<QmpAgentRead>): Promise<LiveState> {
-  const [status, id, smp, machine, slots, cpus, version, acpi, guest] = await Promise.all([
+  const slots = await slotsOrLegacy(monitor);
+  if (!slots) return readLegacyQmp(monitor, endpoint, agent);
+  const [status, id, smp, machine, cpus, version, acpi, guest] = await Promise.all([
     query(monitor, "query-status"),
     identity(monitor, endpoint),
     machineSmp(monitor).catch(() => undefined),
     machineType(monitor),
-    hotpluggableSlots(monitor),
     query(monitor, "query-cpus-fast"),
     query(monitor, "query-version"),
     acpiEnabled(monitor),
