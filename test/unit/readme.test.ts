@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FIELD_RULES } from "../../provider/plan";
-import { LIBVIRT_TRANSPORTS, MACHINE_FAMILIES } from "../../provider/spec";
+import { LIBVIRT_TRANSPORTS, MACHINE_FAMILIES, VERSION_GATES } from "../../provider/spec";
 import { POLICY_NAMES } from "../../sdk/policy";
 
 const root = join(__dirname, "..", "..");
@@ -17,6 +17,7 @@ const mentions: Record<string, string[]> = {
   "every machine family": Object.keys(MACHINE_FAMILIES).map((a) => `\`${a}`),
   "every policy": [...POLICY_NAMES].map((p) => `\`${p}\``),
   "the two commands": ["npm run demo", "npm test"],
+  "every version gate": Object.keys(VERSION_GATES).map((g) => `\`${g}\``),
   "every libvirt transport the client dials": Object.entries(LIBVIRT_TRANSPORTS).filter(([n, t]) => t.implemented && n !== "unix").map(([n]) => `\`qemu+${n}://`),
 };
 
