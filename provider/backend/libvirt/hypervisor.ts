@@ -25,12 +25,12 @@ import {
 import { ProviderError, type LeaseHolder } from "../../errors";
 import { pollUntil, type GuestPort, type Hypervisor, type Lease, type Logger, type OfferedMachines, type ReadOptions, type UnplugOutcome } from "../../apply";
 import type { DefineConfigStep, HotAddStep, UnplugStep } from "../../plan";
-import { entitySize, machineFamily, type LiveState } from "../../spec";
+import { compareVersions, entitySize, machineFamily, type LiveState } from "../../spec";
 import { readDomainCpu, rewriteCpuDefinition } from "./domain-xml";
 import { libvirtAgent } from "./agent";
 import { LibvirtGuest } from "./guest";
 import { takeLease } from "./lease";
-import { queryHotpluggableCpus } from "./qemu";
+import { queryCpuView, queryHotpluggableCpus } from "./qemu";
 import { AGENT_PING_MS, readDomain, topologyOf, type Versions } from "./read";
 import { qemuVcpus } from "../slots";
 import { LibvirtPool, type PooledConnection } from "./pool";
@@ -164,7 +164,12 @@ export class LibvirtHypervisor implements Hypervisor {
   }
 
   async hotAdd(step: HotAddStep): Promise<void> {
-    await this.client.domainSetVcpu(this.dom, formatCpuList(step.vcpuIds), true, AFFECT_LIVE);
+    if (compareVersions(this.versions.qemu, "2.7") >= 0) return this.client.domainSetVcpu(this.dom, formatCpuList(step.vcpuIds), true, AFFECT_LIVE);
+    const view = await queryCpuView(this.client, this.dom);
+    if (view.kind === "slots") return this.client.domainSetVcpu(this.dom, formatCpuList(step.vcpuIds), true, AFFECT_LIVE);
+    // QEMU before 2.7: libvirt can't plug a chosen vCPU there; setvcpus adds the next ones with cpu-add (lowest
+    // free ids first, the plan's choice too), so the count goes up by this step's vCPUs.
+    await this.client.domainSetVcpusFlags(this.dom, view.present.length + step.vcpuIds.length, AFFECT_LIVE);
   }
 
   async unplug(step: UnplugStep, deadline: number): Promise<UnplugOutcome> {

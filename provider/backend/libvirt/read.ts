@@ -21,7 +21,8 @@ import { inferTopology, mergeSlots, type QemuSlot } from "../slots";
 import { guestView } from "../guest-view";
 import { agentFailure, libvirtAgent } from "./agent";
 import { readDomainCpu, type DomainCpuFacts } from "./domain-xml";
-import { queryHotpluggableCpus } from "./qemu";
+import { queryCpuView, type QemuCpuView } from "./qemu";
+import { legacySlots } from "../qemu-view";
 
 const RUN_STATES: Record<number, RunState> = {
   [NOSTATE]: "unknown",
@@ -107,14 +108,15 @@ export async function readDomain(
     client.domainGetXmlDesc(dom, 0),
     client.domainIsPersistent(dom),
     client.domainGetXmlDesc(dom, XML_INACTIVE),
-    wasActive ? queryHotpluggableCpus(client, dom).catch(() => undefined) : Promise.resolve(undefined),
+    wasActive ? queryCpuView(client, dom).catch(() => undefined) : Promise.resolve(undefined),
     wasActive && withGuest ? readGuest(client, dom, useAgent) : Promise.resolve(undefined),
   ]);
   const state = RUN_STATES[st.state] ?? "unknown";
   const facts = readDomainCpu(liveXml);
   const active = ACTIVE.has(state);
   // Started after the lookup, or the early query failed: ask again (and let a real error surface).
-  const qemu = !active ? [] : qemuEarly ?? (await queryHotpluggableCpus(client, dom));
+  const view: QemuCpuView = !active ? { kind: "slots", slots: [] } : qemuEarly ?? (await queryCpuView(client, dom));
+  const qemu = view.kind === "slots" ? view.slots : [];
   const agent: AgentRead = !active || state === "paused"
     ? { status: useAgent ? "unavailable" : "off", guest: undefined }
     : !facts.agentChannel && useAgent
@@ -132,7 +134,10 @@ export async function readDomain(
   if (!active) return { ...base, running: undefined, disagreements: [] };
   const instance = dom.id !== -1 ? `domid:${dom.id}` : undefined;
   const topology = topologyOf(facts, qemu);
-  const merged = mergeSlots(facts.arch, qemu, topology, facts.vcpus.map((v) => ({ ...v, node: facts.numaNodeOf.get(v.id) })));
+  // QEMU before 2.7 (libvirt hot-adds there with setvcpus → cpu-add): QEMU's present vCPUs up to the definition's maximum.
+  const merged = view.kind === "cpu-add"
+    ? { slots: legacySlots(facts.maxVcpus, view.present), disagreements: [] }
+    : mergeSlots(facts.arch, qemu, topology, facts.vcpus.map((v) => ({ ...v, node: facts.numaNodeOf.get(v.id) })));
   const plugged = merged.slots.filter((s) => s.enabled).length;
   return {
     ...base,
