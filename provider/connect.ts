@@ -4,7 +4,7 @@
  */
 import type { Hypervisor } from "./apply";
 import { LibvirtHypervisor } from "./backend/libvirt";
-import { QmpHypervisor } from "./backend/qmp/hypervisor";
+import { QmpHypervisor, qmpEndpoint } from "./backend/qmp/hypervisor";
 import { ProviderError } from "./errors";
 import type { LiveState, VmCpuInputs } from "./spec";
 
@@ -86,6 +86,11 @@ export async function rereadAfterLoss(spec: ConnectionSpec, timeoutMs: number): 
 export function connectionFromId(id: string): Pick<VmCpuInputs, "libvirt" | "qmp"> {
   const hash = id.lastIndexOf("#");
   const [where, uuid] = hash < 0 ? [id, ""] : [id.slice(0, hash), id.slice(hash + 1)];
+  const ssh = /^qmp:ssh:\/\/(?:([^@/]+)@)?([^:/]+)(?::(\d{1,5}))?(\/.*)$/.exec(where);
+  if (ssh) {
+    const [, user, host, port, socket] = ssh;
+    return { qmp: { socket: socket!, ssh: { host: host!, ...(user ? { user } : {}), ...(port ? { port: Number(port) } : {}) } } };
+  }
   if (where.startsWith("qmp:")) {
     const endpoint = where.slice(4);
     const tcp = /^(.+):(\d{1,5})$/.exec(endpoint);
@@ -95,14 +100,13 @@ export function connectionFromId(id: string): Pick<VmCpuInputs, "libvirt" | "qmp
   if (/^qemu(\+[a-z0-9]+)?:\/\//.test(where) && uuid) return { libvirt: { uri: where, domain: uuid } };
   throw new ProviderError(
     "INVALID_INPUT",
-    `"${id}" is not a VmCpu id: use "<libvirt uri>#<domain uuid>" (e.g. qemu:///system#1b4e28ba-2fa1-11d2-883f-0016d3cca427) or "qmp:<socket path>#<uuid>"`,
+    `"${id}" is not a VmCpu id: use "<libvirt uri>#<domain uuid>" (e.g. qemu:///system#1b4e28ba-2fa1-11d2-883f-0016d3cca427), "qmp:<socket path>#<uuid>" or "qmp:ssh://root@host:22<socket path>#<uuid>"`,
   );
 }
 
 /** Stable resource id: the connection and the VM's UUID. */
 export function resourceId(spec: ConnectionSpec, uuid: string): string {
   if (spec.libvirt) return `${spec.libvirt.uri}#${uuid}`;
-  const q = spec.qmp;
-  const endpoint = `qmp:${q?.socket ?? `${q?.host}:${q?.port}`}`;
+  const endpoint = `qmp:${spec.qmp ? qmpEndpoint(spec.qmp) : "?"}`;
   return uuid.startsWith("qmp:") ? uuid : `${endpoint}#${uuid}`;
 }

@@ -32,7 +32,8 @@ function nameOf(props: Props): string | undefined {
 function labelOf(props: Props): string {
   const name = nameOf(props);
   const lv = props["libvirt"] as { domain?: string } | undefined;
-  const qmp = props["qmp"] as { socket?: string; host?: string; port?: number } | undefined;
+  const qmp = props["qmp"] as { socket?: string; host?: string; port?: number; ssh?: { host?: string } } | undefined;
+  if (!name && !lv && qmp?.ssh) return `VmCpu ${qmp.ssh.host}:${qmp.socket}`;
   return `VmCpu ${name ?? lv?.domain ?? qmp?.socket ?? (qmp ? `${qmp.host}:${qmp.port}` : "?")}`;
 }
 

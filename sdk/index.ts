@@ -9,6 +9,6 @@
 export { VmCpu, VM_CPU_TYPE, type VmCpuArgs, type VmCpuState, type InputFields } from "./vmcpu";
 export { provider } from "./provider";
 export type {
-  AgentStatus, ColdChanges, ConfigCpus, Declared, GuestAgentMode, LibvirtConnection, QmpConnection, RunState, Timeouts,
+  AgentStatus, ColdChanges, ConfigCpus, Declared, GuestAgentMode, LibvirtConnection, QmpConnection, QmpSsh, RunState, Timeouts,
   Topology, VcpuSlot, NumaNode, NumaPlacement,
 } from "./types";

@@ -37,6 +37,22 @@ export interface QmpConnection {
   port?: number;
   /** Host side of the guest agent's virtio-serial chardev (unix socket), to online CPUs in the guest. */
   agentSocket?: string;
+  /** Reach `socket` and `agentSocket` on another host through its sshd (one SSH connection per host). */
+  ssh?: QmpSsh;
+}
+
+/** QMP over SSH: the hypervisor's sshd; `socket`/`agentSocket` are absolute paths on that host. */
+export interface QmpSsh {
+  /** Host name or address of the hypervisor. */
+  host: string;
+  /** SSH user (default root). */
+  user?: string;
+  /** SSH port (default 22). */
+  port?: number;
+  /** Private key file (default: ssh-agent at SSH_AUTH_SOCK, then ~/.ssh/id_*). */
+  keyfile?: string;
+  /** known_hosts file the host key is checked against (default ~/.ssh/known_hosts). */
+  knownHosts?: string;
 }
 
 /** Whether and how qemu-guest-agent is used to online/offline CPUs inside the guest. */

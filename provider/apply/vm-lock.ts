@@ -30,7 +30,8 @@ const held = new Map<string, Entry>();
 export function vmKey(c: Pick<VmCpuInputs, "libvirt" | "qmp">): string {
   if (c.libvirt) return `libvirt:${c.libvirt.uri}#${c.libvirt.domain}`;
   const q = c.qmp;
-  return `qmp:${q?.socket ?? `${q?.host}:${q?.port}`}`;
+  const where = q?.ssh ? `ssh://${q.ssh.host}:${q.ssh.port ?? 22}` : "";
+  return `qmp:${where}${q?.socket ?? `${q?.host}:${q?.port}`}`;
 }
 
 /** A fresh owner id for one operation, `HOST:PID:RANDOM` (also what a lease names). */

@@ -81,6 +81,30 @@ export const LibvirtConnection = z.strictObject(
 );
 export type LibvirtConnection = z.infer<typeof LibvirtConnection>;
 
+/**
+ * QMP over SSH (`qmp.ssh`): the hypervisor host's sshd, through which `qmp.socket` and
+ * `qmp.agentSocket` (paths on that host) are reached as unix-socket channels of one SSH connection.
+ */
+export const QmpSsh = z.strictObject({
+  host: path("qmp.ssh.host", "the SSH host name or address of the hypervisor"),
+  user: path("qmp.ssh.user", "the SSH user name (default root)").optional(),
+  port: wholeNumber("qmp.ssh.port", 1, 65535).optional(),
+  keyfile: path("qmp.ssh.keyfile", "the path of a private key (default: ssh-agent, then ~/.ssh/id_*)").optional(),
+  knownHosts: path("qmp.ssh.knownHosts", "the path of a known_hosts file (default ~/.ssh/known_hosts)").optional(),
+}, typeError("qmp.ssh", "an object { host, user?, port?, keyfile?, knownHosts? }"));
+export type QmpSsh = z.infer<typeof QmpSsh>;
+
+/** The problem with an SSH-reached `qmp`, or undefined: the sockets are absolute paths on that host, not TCP. */
+function qmpSshProblem(qmp: { socket?: string | undefined; host?: string | undefined; port?: number | undefined; agentSocket?: string | undefined }): { path: string; message: string } | undefined {
+  if (qmp.host !== undefined || qmp.port !== undefined) return { path: qmp.host !== undefined ? "host" : "port", message: "qmp.ssh reaches unix sockets on the SSH host: set qmp.socket (and qmp.agentSocket), not qmp.host/qmp.port" };
+  if (qmp.socket === undefined) return { path: "socket", message: "qmp.ssh needs qmp.socket: the QMP socket's path on the SSH host (e.g. /var/run/qemu-server/101.qmp)" };
+  for (const f of ["socket", "agentSocket"] as const) {
+    const v = qmp[f];
+    if (v !== undefined && !v.startsWith("/")) return { path: f, message: `qmp.${f} must be an absolute path on the SSH host, not "${v}"` };
+  }
+  return undefined;
+}
+
 /** How to reach a VM straight through QMP (no libvirt): a unix socket or host + port. */
 export const QmpConnection = z
   .strictObject({
@@ -88,8 +112,14 @@ export const QmpConnection = z
     host: path("qmp.host", "the host name or address of QEMU's QMP TCP socket").optional(),
     port: wholeNumber("qmp.port", 1, 65535).optional(),
     agentSocket: path("qmp.agentSocket", "the path of the guest agent's virtio-serial unix socket").optional(),
-  }, typeError("qmp", "an object { socket } or { host, port }, optionally with agentSocket"))
+    ssh: QmpSsh.optional(),
+  }, typeError("qmp", "an object { socket } or { host, port }, optionally with agentSocket (and ssh: { host, … } for sockets on another host)"))
   .superRefine((qmp, ctx) => {
+    if (qmp.ssh !== undefined) {
+      const problem = qmpSshProblem(qmp);
+      if (problem) ctx.addIssue({ code: "custom", message: problem.message, path: [problem.path] });
+      return;
+    }
     const viaTcp = qmp.host !== undefined || qmp.port !== undefined;
     if ((qmp.socket !== undefined) === viaTcp) {
       ctx.addIssue({ code: "custom", message: "qmp needs exactly one of socket, or host with port", path: [] });

@@ -1,6 +1,6 @@
 /** The connection composition root: which hypervisor an input opens, and the resource id it gets. */
 import { QmpHypervisor } from "../../provider/backend/qmp/hypervisor";
-import { openHypervisor, readWithin, rereadAfterLoss, resourceId, withHypervisor, type ConnectionSpec } from "../../provider/connect";
+import { connectionFromId, openHypervisor, readWithin, rereadAfterLoss, resourceId, withHypervisor, type ConnectionSpec } from "../../provider/connect";
 import { ProviderError } from "../../provider/errors";
 import { startFakeQemu } from "./backend/qmp/fake-qemu";
 import { EARLY_MS, MARGIN_MS } from "../fakes/raw-peer";
@@ -13,9 +13,23 @@ describe("resourceId", () => {
     "qmp socket: endpoint and UUID": { spec: { qmp: { socket: "/run/q.sock" }, guestAgent: "off" }, uuid: UUID, id: `qmp:/run/q.sock#${UUID}` },
     "qmp tcp: host:port and UUID": { spec: { qmp: { host: "kvm1", port: 4444 }, guestAgent: "off" }, uuid: UUID, id: `qmp:kvm1:4444#${UUID}` },
     "qmp without -uuid: the endpoint id is the id": { spec: { qmp: { socket: "/run/q.sock" }, guestAgent: "off" }, uuid: "qmp:/run/q.sock", id: "qmp:/run/q.sock" },
+    "qmp over ssh: user, host, port and the far socket": {
+      spec: { qmp: { ssh: { host: "pve1", port: 2222 }, socket: "/var/run/qemu-server/101.qmp" }, guestAgent: "off" }, uuid: UUID, id: `qmp:ssh://root@pve1:2222/var/run/qemu-server/101.qmp#${UUID}`,
+    },
   };
   test.each(Object.entries(cases))("%s", (_name, c) => {
     expect(resourceId(c.spec, c.uuid)).toBe(c.id);
+  });
+});
+
+describe("connectionFromId (VmCpu.get)", () => {
+  const cases: Record<string, { id: string; conn: unknown }> = {
+    "qmp socket": { id: `qmp:/run/q.sock#${UUID}`, conn: { qmp: { socket: "/run/q.sock" } } },
+    "qmp over ssh": { id: `qmp:ssh://admin@pve1:2222/var/run/qemu-server/101.qmp#${UUID}`, conn: { qmp: { socket: "/var/run/qemu-server/101.qmp", ssh: { host: "pve1", user: "admin", port: 2222 } } } },
+    "qmp over ssh, defaults": { id: `qmp:ssh://pve1/var/run/qemu-server/101.qmp#${UUID}`, conn: { qmp: { socket: "/var/run/qemu-server/101.qmp", ssh: { host: "pve1" } } } },
+  };
+  test.each(Object.entries(cases))("%s", (_name, c) => {
+    expect(connectionFromId(c.id)).toEqual(c.conn);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The dependency rules of the layout (README "How it is built"), checked on the sources:
  * the pure core touches no sockets and no Pulumi; protocol clients import nothing else of
- * ours; only transport files open sockets; examples import the package by its name only.
+ * ours (but the neutral provider/ssh); only transport files open sockets; examples import the package by its name only.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -40,7 +40,10 @@ const RULES: Record<string, Rule> = {
     forbid: (t) => /^node:(net|tls|child_process|fs)$|^@pulumi\//.test(t) || /^provider\/(libvirt|qmp|backend|apply)/.test(t),
     why: "the pure core",
   },
-  "the libvirt client imports nothing else of ours": { files: "provider/libvirt", forbid: outside("provider/libvirt"), why: "a publishable leaf" },
+  "the libvirt client imports nothing else of ours but the neutral SSH module": {
+    files: "provider/libvirt", forbid: (t) => outside("provider/libvirt")(t) && !t.startsWith("provider/ssh"), why: "a publishable leaf (shares provider/ssh with QMP over SSH)",
+  },
+  "the SSH module imports nothing else of ours": { files: "provider/ssh", forbid: outside("provider/ssh"), why: "neutral: used by the libvirt transports and by QMP over SSH" },
   "the QMP client imports nothing else of ours": { files: "provider/qmp", forbid: outside("provider/qmp"), why: "a publishable leaf" },
   "only transport files open sockets": {
     files: "provider/libvirt|provider/qmp",

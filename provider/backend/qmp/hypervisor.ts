@@ -29,6 +29,7 @@ import {
   type QmpDialer,
 } from "../../qmp";
 import type { LiveState, QmpConnection, Topology } from "../../spec";
+import { streamLocalDialer } from "../../ssh";
 import { guestView, toGuestCpu } from "../guest-view";
 import { firstVcpuId, inferTopology, qemuVcpus } from "../slots";
 import { hotpluggableSlots, machineSmp, toQemuSlot } from "../qemu-view";
@@ -51,14 +52,24 @@ function connectFailure(err: unknown): string {
   return phase === undefined ? (err as Error).message : `${phase} failed: ${(err as Error).message}`;
 }
 
-function dialerFor(c: QmpConnection): QmpDialer {
-  if (c.socket) return unixDialer(c.socket);
+/** The dialer of `path` (the QMP socket, or the agent's): over SSH on `c.ssh`'s host, else here. */
+function dialerFor(c: QmpConnection, path = c.socket): QmpDialer {
+  if (c.ssh) return streamLocalDialer(c.ssh, path!);
+  if (path) return unixDialer(path);
   return tcpDialer(c.host!, c.port!);
+}
+
+/** The endpoint in messages and ids: the socket path, host:port, or ssh://user@host:port/path. */
+export function qmpEndpoint(c: QmpConnection): string {
+  if (c.ssh) return `ssh://${c.ssh.user ?? "root"}@${c.ssh.host}:${c.ssh.port ?? 22}${c.socket}`;
+  return c.socket ?? `${c.host}:${c.port}`;
 }
 
 /** {@link Hypervisor} over raw QMP. */
 export class QmpHypervisor implements Hypervisor {
   private agent: GuestAgent | undefined;
+  /** The agent connection under way (started with the monitor's, see {@link open}). */
+  private agentPending: Promise<GuestAgent | undefined> | undefined;
   /** Topology and architecture, fixed for the life of the QEMU process: read once per connection. */
   private layout: Promise<{ topology: Topology; arch: string }> | undefined;
 
@@ -74,26 +85,41 @@ export class QmpHypervisor implements Hypervisor {
    */
   static async open(conn: QmpConnection, useAgent: boolean, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<QmpHypervisor> {
     const dialer = dialerFor(conn);
+    // The agent is dialed alongside the monitor: qemu-ga polls a chardev nobody is attached to only every
+    // 100 ms (qga/main.c sleeps on virtio EOF), so its first answer takes up to that long after we attach;
+    // started here, that wait overlaps the QMP handshake and the first read instead of following them.
+    const agent = useAgent && conn.agentSocket ? QmpHypervisor.dialAgent(conn, AGENT_PROBE_MS) : undefined;
     try {
-      return new QmpHypervisor(await SocketMonitor.connect(dialer, { connectTimeoutMs }), conn, useAgent);
+      const hv = new QmpHypervisor(await SocketMonitor.connect(dialer, { connectTimeoutMs }), conn, useAgent);
+      hv.agentPending = agent;
+      return hv;
     } catch (err) {
+      void agent?.then((a) => a?.close());
       throw new ProviderError("CONNECTION_FAILED", `can't open QMP at ${dialer.target}: ${connectFailure(err)}`, { cause: err });
     }
   }
 
-  private get endpoint(): string {
-    return this.conn.socket ?? `${this.conn.host}:${this.conn.port}`;
+  private static dialAgent(conn: QmpConnection, waitMs: number): Promise<GuestAgent | undefined> {
+    return SocketGuestAgent.connect(dialerFor(conn, conn.agentSocket), { totalTimeoutMs: waitMs }).catch(() => undefined);
   }
 
-  /** Connects the agent once; undefined when it does not answer within `waitMs`. */
-  private async connectAgent(waitMs: number): Promise<GuestAgent | undefined> {
+  private get endpoint(): string {
+    return qmpEndpoint(this.conn);
+  }
+
+  /**
+   * The agent, connected once; undefined when it does not answer within `waitMs`. A connection
+   * under way is awaited first; when it failed, a new attempt is made only if `retry`.
+   */
+  private async connectAgent(waitMs: number, retry = false): Promise<GuestAgent | undefined> {
     if (this.agent) return this.agent;
     if (!this.useAgent || !this.conn.agentSocket) return undefined;
-    try {
-      this.agent = await SocketGuestAgent.connect(unixDialer(this.conn.agentSocket), { totalTimeoutMs: waitMs });
-    } catch {
-      return undefined;
+    if (this.agentPending) {
+      this.agent = await this.agentPending;
+      if (this.agent || !retry) return this.agent;
     }
+    this.agentPending = QmpHypervisor.dialAgent(this.conn, waitMs);
+    this.agent = await this.agentPending;
     return this.agent;
   }
 
@@ -192,7 +218,7 @@ export class QmpHypervisor implements Hypervisor {
   }
 
   async waitForAgent(deadline: number): Promise<boolean> {
-    return (await this.connectAgent(Math.max(1, deadline - Date.now()))) !== undefined;
+    return (await this.connectAgent(Math.max(1, deadline - Date.now()), true)) !== undefined;
   }
 
   /** No lease: QMP has no shared place to keep one (and QEMU serves one QMP client per socket). */
@@ -214,6 +240,7 @@ export class QmpHypervisor implements Hypervisor {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.monitor.close().catch(() => undefined), this.agent?.close().catch(() => undefined)]);
+    const agent = this.agent ?? (await this.agentPending?.catch(() => undefined));
+    await Promise.all([this.monitor.close().catch(() => undefined), agent?.close().catch(() => undefined)]);
   }
 }

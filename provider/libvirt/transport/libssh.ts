@@ -3,7 +3,7 @@
  * `direct-streamlocal@openssh.com` channel to the far side's libvirt socket (`socket=`), which
  * carries the RPC frames. The host key is checked against known_hosts (`known_hosts=`, default
  * ~/.ssh/known_hosts; `known_hosts_verify=normal|auto|ignore` as libvirt); authentication by
- * ssh-agent and private keys in `sshauth=` order (libssh-auth.ts); ssh-level keepalive on.
+ * ssh-agent and private keys in `sshauth=` order (provider/ssh/auth.ts); ssh-level keepalive on.
  */
 import { appendFileSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -11,10 +11,10 @@ import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import type { ClientChannel } from "ssh2";
 import { SshError, type SshFailureReason } from "../errors";
-import { ChannelStream } from "./channel-stream";
+import { ChannelStream } from "../../ssh/channel-stream";
 import type { Dialer, DialerOptions } from "./dialer";
-import { knownHostLine, parseKnownHosts, verifyHostKey, type HostKeyVerdict } from "./known-hosts";
-import { sshAuthAttempts } from "./libssh-auth";
+import { knownHostLine, parseKnownHosts, verifyHostKey, type HostKeyVerdict } from "../../ssh/known-hosts";
+import { sshAuthAttempts } from "../../ssh/auth";
 import type { SshParams } from "./ssh-params";
 
 /** ssh-level keepalive: a probe every 5 s, the link declared lost after 3 unanswered (15–20 s). */

@@ -16,6 +16,7 @@ describe("vmKey", () => {
     "libvirt: URI and domain as given": { conn: { libvirt: { uri: "qemu:///system", domain: "web01" } }, key: "libvirt:qemu:///system#web01" },
     "QMP unix socket": { conn: { qmp: { socket: "/run/vm.qmp" } }, key: "qmp:/run/vm.qmp" },
     "QMP TCP endpoint": { conn: { qmp: { host: "10.0.0.2", port: 4444 } }, key: "qmp:10.0.0.2:4444" },
+    "QMP over SSH: the same socket path on two hosts is two VMs": { conn: { qmp: { ssh: { host: "pve2" }, socket: "/var/run/qemu-server/101.qmp" } }, key: "qmp:ssh://pve2:22/var/run/qemu-server/101.qmp" },
   };
   test.each(Object.entries(cases))("%s", (_name, c) => {
     expect(vmKey(c.conn)).toBe(c.key);

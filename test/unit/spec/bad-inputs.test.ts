@@ -126,6 +126,13 @@ const connectionCases: Record<string, Case> = {
   "qmp as a path string": { news: qmp("/run/q.sock" as unknown as Record<string, unknown>), field: "qmp", says: "qmp must be an object" },
   "qmp with persist": { news: qmp({ socket: "/run/q.sock" }, { coldChanges: "persist" }), field: "coldChanges", says: "raw QMP" },
   "qmp with restart": { news: qmp({ socket: "/run/q.sock" }, { coldChanges: "restart" }), field: "coldChanges", says: "can't restart a QEMU it did not start" },
+  "qmp.ssh without a host": { news: qmp({ ssh: {}, socket: "/var/run/qemu-server/101.qmp" }), field: "qmp.ssh.host", says: "qmp.ssh.host is required" },
+  "qmp.ssh without a socket": { news: qmp({ ssh: { host: "pve1" } }), field: "qmp.socket", says: "qmp.ssh needs qmp.socket" },
+  "qmp.ssh with a TCP endpoint": { news: qmp({ ssh: { host: "pve1" }, host: "pve1", port: 4444 }), field: "qmp.host", says: "not qmp.host/qmp.port" },
+  "qmp.ssh with a relative socket": { news: qmp({ ssh: { host: "pve1" }, socket: "101.qmp" }), field: "qmp.socket", says: "absolute path on the SSH host" },
+  "qmp.ssh with a relative agent socket": { news: qmp({ ssh: { host: "pve1" }, socket: "/run/101.qmp", agentSocket: "101.qga" }), field: "qmp.agentSocket", says: "absolute path" },
+  "qmp.ssh port zero": { news: qmp({ ssh: { host: "pve1", port: 0 }, socket: "/run/101.qmp" }), field: "qmp.ssh.port", says: "at least 1" },
+  "qmp.ssh with a password": { news: qmp({ ssh: { host: "pve1", password: "x" }, socket: "/run/101.qmp" }), field: "qmp.ssh.password", says: "unknown field" },
 };
 
 const settingCases: Record<string, Case> = {

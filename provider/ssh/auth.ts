@@ -1,5 +1,5 @@
 /**
- * Authentication of the in-process ssh client (qemu+libssh, qemu+libssh2), in `sshauth=` order as
+ * Authentication of the in-process ssh client (qemu+libssh, qemu+libssh2, QMP over SSH), in `sshauth=` order as
  * libvirt's libssh session: `agent` (SSH_AUTH_SOCK), `privkey` (`keyfile=`, else the default keys
  * ~/.ssh/id_ed25519, id_ecdsa, id_rsa, …). Password and keyboard-interactive are never offered: a
  * provider cannot answer prompts.
@@ -8,7 +8,12 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { AgentAuthMethod, PublicKeyAuthMethod } from "ssh2";
-import type { SshParams } from "./ssh-params";
+
+/** What authentication reads: `keyfile` (else the default keys) and the methods in order. */
+export interface SshAuthParams {
+  readonly keyfile?: string | undefined;
+  readonly sshauth: readonly ("agent" | "privkey")[];
+}
 
 /** Default private keys, in libvirt's order (virNetClientFindDefaultSshKey). */
 export const DEFAULT_KEY_NAMES = ["identity", "id_dsa", "id_ecdsa", "id_ed25519", "id_rsa"];
@@ -27,7 +32,7 @@ function readable(path: string): Buffer | undefined {
   }
 }
 
-function keyAttempts(p: SshParams, username: string, home: string): SshAuthAttempt[] {
+function keyAttempts(p: SshAuthParams, username: string, home: string): SshAuthAttempt[] {
   if (p.keyfile !== undefined) {
     const key = readable(p.keyfile);
     return key ? [{ method: { type: "publickey", username, key }, label: `key ${p.keyfile}` }] : [];
@@ -40,7 +45,7 @@ function keyAttempts(p: SshParams, username: string, home: string): SshAuthAttem
 }
 
 /** The methods to try for `username`, in `sshauth=` order; empty when nothing is available. */
-export function sshAuthAttempts(p: SshParams, username: string, env: NodeJS.ProcessEnv = process.env, home = homedir()): SshAuthAttempt[] {
+export function sshAuthAttempts(p: SshAuthParams, username: string, env: NodeJS.ProcessEnv = process.env, home = homedir()): SshAuthAttempt[] {
   return p.sshauth.flatMap((m): SshAuthAttempt[] => {
     if (m === "privkey") return keyAttempts(p, username, home);
     const sock = env["SSH_AUTH_SOCK"];

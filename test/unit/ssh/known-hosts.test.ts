@@ -1,6 +1,6 @@
 import {
   hostMatches, keyTypeOf, knownHostLine, knownHostName, parseKnownHosts, verifyHostKey, type HostKeyVerdict,
-} from "../../../../provider/libvirt/transport/known-hosts";
+} from "../../../provider/ssh/known-hosts";
 
 /** An ed25519 public key blob (type string + 32 key bytes), `fill` as the key bytes. */
 function ed25519(fill: number): Buffer {
