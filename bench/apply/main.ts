@@ -1,11 +1,11 @@
 /**
- * `npm run bench:apply`: 1→N vCPUs with guest onlining on fresh TCG test guests, four ways,
+ * `npm run bench:apply`: 1→N vCPUs with guest onlining on fresh TCG test guests, five ways,
  * alternating, several rounds each, in one run; then the growth from N=2 to N=16 with a
  * breakdown. Options: --rounds R (5), --n N (3), --growth 2,4,8,16, --no-growth.
  */
 import { cleanupLeftovers, ensureGuestBuilt, uniqueName } from "../../test/guest/guest";
 import { measureGrowth } from "./growth";
-import { floorSockets, manualVirsh, providerLibvirt, providerQmp, type Method } from "./methods";
+import { closeSshFixture, floorSockets, manualVirsh, providerLibvirt, providerQmp, providerQmpSsh, type Method } from "./methods";
 import { machineFacts, median } from "../stats";
 import { spread, table } from "./stats";
 
@@ -14,6 +14,7 @@ const METHODS: [string, string, Method][] = [
   ["b", "provider via QMP + agent chardev (same)", providerQmp],
   ["c", "manual: virsh setvcpus + virsh qemu-agent-command guest-set-vcpus", manualVirsh],
   ["d", "floor: device_add + guest-set-vcpus over open sockets", floorSockets],
+  ["e", "provider via QMP over SSH (loopback sshd, key auth; same as b)", providerQmpSsh],
 ];
 
 function arg(name: string, fallback: string): string {
@@ -40,6 +41,7 @@ function report(results: Record<string, number[]>, n: number): void {
   const m = (k: string) => median(results[k]!);
   console.log(`\nratios of medians: a/c = ${(m("a") / m("c")).toFixed(2)} (target ≤ 1.00)   a/d = ${(m("a") / m("d")).toFixed(2)}   b/d = ${(m("b") / m("d")).toFixed(2)} (targets ≤ 1.10)`);
   console.log(`overhead over the floor (medians): a − d = ${(m("a") - m("d")).toFixed(0)} ms   b − d = ${(m("b") - m("d")).toFixed(0)} ms (target ≤ 50 ms)`);
+  console.log(`remote: e/d = ${(m("e") / m("d")).toFixed(2)}   e − d = ${(m("e") - m("d")).toFixed(0)} ms   e − b = ${(m("e") - m("b")).toFixed(0)} ms (SSH)`);
 }
 
 async function growth(ns: number[], run: string): Promise<void> {
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
     if (!process.argv.includes("--no-growth")) await growth(arg("growth", "2,4,8,16").split(",").map(Number), run);
   } finally {
     await cleanupLeftovers(run);
+    await closeSshFixture();
   }
 }
 

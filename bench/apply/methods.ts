@@ -3,11 +3,13 @@
  * compared by bench/apply: (a) our provider through libvirt, (b) our provider through QMP,
  * (c) the manual flow (`virsh setvcpus` then `virsh qemu-agent-command guest-set-vcpus` until
  * the guest lists N online), (d) the floor: `device_add` + `guest-set-vcpus` over sockets
- * that are already open. Each returns the ms from the start of the change to N online.
+ * that are already open, (e) (b) through QMP over SSH (loopback sshd). Each returns the ms from
+ * the start of the change to N online.
  */
 import { provider } from "../../provider/dynamic";
 import { SocketGuestAgent, SocketMonitor, plugCpu, query, unixDialer } from "../../provider/qmp";
 import { rawQemu, startTestDomain, virsh, type RawQemu, type TestDomain } from "../../test/guest/guest";
+import { makeSshFixture, SSHD_HOST, type SshFixture } from "../../test/integration/remote/sshd";
 
 /** One measured method. */
 export type Method = (name: string, n: number) => Promise<number>;
@@ -98,3 +100,20 @@ export const floorSockets: Method = (name, n) =>
       await Promise.all([monitor.close(), agent.close()]);
     }
   });
+
+/** The loopback sshd's key and known_hosts for row e, made on first use (see {@link closeSshFixture}). */
+let sshFixture: Promise<SshFixture> | undefined;
+
+/** Removes row e's key from the loopback sshd's authorized keys (if it was made). */
+export async function closeSshFixture(): Promise<void> {
+  (await sshFixture?.catch(() => undefined))?.cleanup();
+}
+
+/** (e) provider update through QMP over SSH: the same sockets reached through the loopback sshd. */
+export const providerQmpSsh: Method = async (name, n) => {
+  sshFixture ??= makeSshFixture();
+  const fx = await sshFixture;
+  const ssh = { host: SSHD_HOST, user: "root", keyfile: fx.key, knownHosts: fx.knownHosts };
+  return onRawGuest(name, (vm) =>
+    viaProvider({ qmp: { ssh, socket: vm.qmpSocket, agentSocket: vm.agentSocket }, maxVcpus: GUEST.maxVcpus, guestAgent: "required" }, n));
+};
