@@ -5,6 +5,7 @@
 import type { Hypervisor } from "./apply";
 import { LibvirtHypervisor } from "./backend/libvirt";
 import { QmpHypervisor, qmpEndpoint } from "./backend/qmp/hypervisor";
+import { gatewayCredentials } from "./gateway-token";
 import { ProviderError } from "./errors";
 import type { LiveState, VmCpuInputs } from "./spec";
 
@@ -15,6 +16,7 @@ export type ConnectionSpec = Pick<VmCpuInputs, "libvirt" | "qmp" | "guestAgent">
 export async function openHypervisor(spec: ConnectionSpec): Promise<Hypervisor> {
   const useAgent = spec.guestAgent !== "off";
   if (spec.libvirt) return LibvirtHypervisor.open({ uri: spec.libvirt.uri, domain: spec.libvirt.domain, useAgent });
+  if (spec.qmp?.url) return QmpHypervisor.open(spec.qmp, useAgent, undefined, gatewayCredentials(spec.qmp));
   if (spec.qmp) return QmpHypervisor.open(spec.qmp, useAgent);
   throw new ProviderError("INVALID_INPUT", "set one connection: libvirt or qmp");
 }
@@ -93,6 +95,7 @@ export function connectionFromId(id: string): Pick<VmCpuInputs, "libvirt" | "qmp
   }
   if (where.startsWith("qmp:")) {
     const endpoint = where.slice(4);
+    if (endpoint.startsWith("wss://")) return { qmp: { url: endpoint } };
     const tcp = /^(.+):(\d{1,5})$/.exec(endpoint);
     if (endpoint.startsWith("/") || !tcp) return { qmp: { socket: endpoint } };
     return { qmp: { host: tcp[1]!, port: Number(tcp[2]) } };

@@ -8,6 +8,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { connectionFromId, rereadAfterLoss, within, withHypervisor, resourceId } from "./connect";
 import { markUnconfirmed, unconfirmedOf, type Hypervisor, type Unconfirmed } from "./apply";
 import { converge } from "./converge";
+import { setStackConfig } from "./gateway-token";
 import { ApplyError, ProviderError, describeCause, hasCode } from "./errors";
 import { decide, describeStep, machineNotOffered, plan, refusalMessage } from "./plan";
 import {
@@ -32,9 +33,9 @@ function nameOf(props: Props): string | undefined {
 function labelOf(props: Props): string {
   const name = nameOf(props);
   const lv = props["libvirt"] as { domain?: string } | undefined;
-  const qmp = props["qmp"] as { socket?: string; host?: string; port?: number; ssh?: { host?: string } } | undefined;
+  const qmp = props["qmp"] as { socket?: string; host?: string; port?: number; ssh?: { host?: string }; url?: string } | undefined;
   if (!name && !lv && qmp?.ssh) return `VmCpu ${qmp.ssh.host}:${qmp.socket}`;
-  return `VmCpu ${name ?? lv?.domain ?? qmp?.socket ?? (qmp ? `${qmp.host}:${qmp.port}` : "?")}`;
+  return `VmCpu ${name ?? lv?.domain ?? qmp?.url ?? qmp?.socket ?? (qmp ? `${qmp.host}:${qmp.port}` : "?")}`;
 }
 
 const log = (message: string) => console.log(message);
@@ -172,6 +173,11 @@ async function readExisting(id: string, props: Props): Promise<dynamic.ReadResul
 
 /** The `VmCpu` resource provider (the object Pulumi's dynamic-provider host calls). */
 export const provider: dynamic.ResourceProvider = {
+  /** The stack's config, for a gateway connection's token (kept in this module, never in state). */
+  async configure(req: dynamic.ConfigureRequest): Promise<void> {
+    setStackConfig((key) => req.config.get(key));
+  },
+
   async check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
     const { inputs, failures } = checkInputs(olds, news);
     const creating = Object.keys(olds ?? {}).filter((k) => !k.startsWith("__")).length === 0;

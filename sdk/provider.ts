@@ -10,6 +10,8 @@ type Impl = { provider: Required<pulumi.dynamic.ResourceProvider> };
 
 /** The `VmCpu` resource provider: delegates every call to `pulumi-qemu-vcpu/provider`. */
 export const provider: pulumi.dynamic.ResourceProvider = {
+  // An installed implementation without `configure` (older versions) is fine: it needs no config.
+  configure: async (req) => (require("pulumi-qemu-vcpu/provider") as { provider: pulumi.dynamic.ResourceProvider }).provider.configure?.(req),
   check: (olds, news) => (require("pulumi-qemu-vcpu/provider") as Impl).provider.check(olds, news),
   diff: (id, olds, news) => (require("pulumi-qemu-vcpu/provider") as Impl).provider.diff(id, olds, news),
   create: (inputs) => (require("pulumi-qemu-vcpu/provider") as Impl).provider.create(inputs),

@@ -39,6 +39,12 @@ export interface QmpConnection {
   agentSocket?: string;
   /** Reach `socket` and `agentSocket` on another host through its sshd (one SSH connection per host). */
   ssh?: QmpSsh;
+  /** A VM served by `pulumi-qemu-vcpu gateway` on its host: `wss://HOST:PORT/vm/NAME` (then no socket, host, port, agentSocket, ssh). */
+  url?: string;
+  /** Stack config key holding the gateway token (set it with `pulumi config set --secret`); default `qemu-vcpu:gatewayToken`. */
+  tokenConfigKey?: string;
+  /** PEM file of the CA that signed the gateway's certificate; the system store when absent. */
+  ca?: string;
 }
 
 /** QMP over SSH: the hypervisor's sshd; `socket`/`agentSocket` are absolute paths on that host. */

@@ -28,7 +28,8 @@ export interface DriftOptions {
 export type Command =
   | { readonly kind: "drift"; readonly options: DriftOptions }
   | { readonly kind: "help"; readonly text: string }
-  | { readonly kind: "version" };
+  | { readonly kind: "version" }
+  | { readonly kind: "gateway"; readonly args: string[] };
 
 /** Defaults of the drift options. */
 export const DRIFT_DEFAULTS = { hostConcurrency: 8, vmConcurrency: 16, hostTimeoutSeconds: 30 } as const;
@@ -38,6 +39,7 @@ const table = (rows: Record<string, { meaning: string }>) =>
 
 /** `pulumi-qemu-vcpu --help`. */
 export const USAGE = `Usage: pulumi-qemu-vcpu drift <FILE | -> [--json] [--hosts N] [--per-host N] [--timeout SECONDS] [--quiet] [--html FILE]
+       pulumi-qemu-vcpu gateway --config FILE   (see: pulumi-qemu-vcpu gateway --help)
 
 For every VmCpu in FILE (\`pulumi stack export\` output, or a drift spec file; - reads stdin),
 read the VM's live state (one connection per host) and compare it with what is declared.
@@ -119,5 +121,6 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (command === "-h" || command === "--help" || command === "help") return { kind: "help", text: USAGE };
   if (command === "--version" || command === "version") return { kind: "version" };
   if (command === "drift") return parseDrift(rest);
+  if (command === "gateway") return { kind: "gateway", args: rest };
   throw usage(`unknown command "${command}"`);
 }

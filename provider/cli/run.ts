@@ -5,6 +5,7 @@
 import { describeCause } from "../errors";
 import { SHORT_USAGE, parseCommandLine } from "./args";
 import { runDrift, type Io } from "./drift/command";
+import { runGateway } from "./gateway/command";
 import { isCliError } from "./errors";
 import { packageVersion } from "./version";
 
@@ -22,6 +23,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       io.stdout.write(`${packageVersion()}\n`);
       return 0;
     }
+    if (command.kind === "gateway") return await runGateway(command.args, io);
     return await runDrift(command.options, io);
   } catch (err) {
     const text = isCliError(err) ? `${err.message}${err.code === "USAGE" ? "" : ` [${err.code}]`}` : describeCause(err);

@@ -13,7 +13,8 @@ export type QmpErrorCode =
   | "QMP_DIAL_FAILED"
   | "AGENT_ERROR"
   | "AGENT_TIMEOUT"
-  | "AGENT_PARTIAL_APPLY";
+  | "AGENT_PARTIAL_APPLY"
+  | "QMP_GATEWAY_REFUSED";
 
 /** Base class: a stable `code` plus the standard `cause` (ES2022). */
 export abstract class QmpBaseError extends Error {
@@ -99,6 +100,19 @@ export class QmpDialError extends QmpBaseError {
     options?: { cause?: unknown },
   ) {
     super(`cannot connect to ${target}: ${describeCause(options?.cause)}`, options);
+  }
+}
+
+/** A `pulumi-qemu-vcpu gateway` refused the connection (HTTP `status` at the WebSocket upgrade: 401 no or wrong
+ * token, 403 a VM the token may not reach, 404 no such VM or channel, 503 too many clients); `reason` is its text. */
+export class QmpGatewayRefusedError extends QmpBaseError {
+  readonly code = "QMP_GATEWAY_REFUSED" as const;
+  constructor(
+    readonly target: string,
+    readonly status: number,
+    readonly reason: string,
+  ) {
+    super(`the gateway at ${target} refused the connection: HTTP ${status}${reason ? `: ${reason}` : ""}`);
   }
 }
 

@@ -20,6 +20,7 @@ export {
 export * from "./messages";
 export * from "./errors";
 export { unixDialer, tcpDialer, type QmpDialer, type DialOptions } from "./transport";
+export { gatewayDialer, type GatewayDialOptions } from "./transport-ws";
 export {
   EventHub,
   QMP_EVENTS,

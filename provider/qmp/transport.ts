@@ -1,7 +1,8 @@
 /**
  * The dialer seam: how a byte stream to a QMP monitor or a qemu-ga chardev is obtained. Clients take a
  * {@link QmpDialer}; tests hand them one that reaches a fake peer. This is the only file of `provider/qmp/` that
- * imports node:net. (A remote, authenticated transport is a later addition behind the same interface.)
+ * imports node:net. The remote, authenticated transport (wss:// through `pulumi-qemu-vcpu gateway`) is
+ * transport-ws.ts, behind the same interface.
  */
 import * as net from "node:net";
 import type { Duplex } from "node:stream";

@@ -105,7 +105,32 @@ function qmpSshProblem(qmp: { socket?: string | undefined; host?: string | undef
   return undefined;
 }
 
-/** How to reach a VM straight through QMP (no libvirt): a unix socket or host + port. */
+/** The token's default stack-config key when `qmp.tokenConfigKey` is not given. */
+export const DEFAULT_GATEWAY_TOKEN_KEY = "qemu-vcpu:gatewayToken";
+
+/** `qmp: { url, tokenConfigKey?, ca? }`: a VM served by `pulumi-qemu-vcpu gateway` on another host. */
+const GatewayFields = {
+  url: z
+    .string(typeError("qmp.url", "the gateway's wss://host:port/vm/<name> URL"))
+    .regex(/^wss:\/\/[^/\s?#@]+\/vm\/[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+      error: "qmp.url must be wss://host:port/vm/<name> (the gateway's address and the VM's name in its config; wss only, no user, query or trailing slash)",
+    })
+    .optional(),
+  tokenConfigKey: z
+    .string(typeError("qmp.tokenConfigKey", `a stack config key such as ${DEFAULT_GATEWAY_TOKEN_KEY}`))
+    .regex(/^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/, { error: "qmp.tokenConfigKey must be a stack config key: name or namespace:name" })
+    .optional(),
+  ca: path("qmp.ca", "the path of a PEM file with the CA that signed the gateway's certificate").optional(),
+};
+
+/** A gateway block names only url, tokenConfigKey and ca. */
+function gatewayProblems(qmp: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  for (const k of ["socket", "host", "port", "agentSocket", "ssh"]) {
+    if (qmp[k] !== undefined) ctx.addIssue({ code: "custom", message: `qmp.${k} does not go with qmp.url: the gateway knows the VM's sockets`, path: [k] });
+  }
+}
+
+/** How to reach a VM straight through QMP (no libvirt): a unix socket or host + port, or a gateway URL. */
 export const QmpConnection = z
   .strictObject({
     socket: path("qmp.socket", "the path of QEMU's QMP unix socket (-qmp unix:PATH)").optional(),
@@ -113,8 +138,14 @@ export const QmpConnection = z
     port: wholeNumber("qmp.port", 1, 65535).optional(),
     agentSocket: path("qmp.agentSocket", "the path of the guest agent's virtio-serial unix socket").optional(),
     ssh: QmpSsh.optional(),
-  }, typeError("qmp", "an object { socket } or { host, port }, optionally with agentSocket (and ssh: { host, … } for sockets on another host)"))
+    ...GatewayFields,
+  }, typeError("qmp", "an object { socket } or { host, port }, optionally with agentSocket (and ssh: { host, … } for sockets on another host), or { url } (a gateway)"))
   .superRefine((qmp, ctx) => {
+    if (qmp.url !== undefined) return gatewayProblems(qmp, ctx);
+    if (qmp.tokenConfigKey !== undefined || qmp.ca !== undefined) {
+      ctx.addIssue({ code: "custom", message: "qmp.tokenConfigKey and qmp.ca go with qmp.url (a gateway)", path: [qmp.ca === undefined ? "tokenConfigKey" : "ca"] });
+      return;
+    }
     if (qmp.ssh !== undefined) {
       const problem = qmpSshProblem(qmp);
       if (problem) ctx.addIssue({ code: "custom", message: problem.message, path: [problem.path] });
@@ -122,7 +153,7 @@ export const QmpConnection = z
     }
     const viaTcp = qmp.host !== undefined || qmp.port !== undefined;
     if ((qmp.socket !== undefined) === viaTcp) {
-      ctx.addIssue({ code: "custom", message: "qmp needs exactly one of socket, or host with port", path: [] });
+      ctx.addIssue({ code: "custom", message: "qmp needs exactly one of socket, or host with port, or url", path: [] });
     } else if (viaTcp && (qmp.host === undefined || qmp.port === undefined)) {
       ctx.addIssue({ code: "custom", message: "qmp.host and qmp.port go together", path: [qmp.host ? "port" : "host"] });
     }

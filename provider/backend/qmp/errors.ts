@@ -16,6 +16,7 @@ const PROVIDER_CODE: Readonly<Record<QmpErrorCode, ProviderErrorCode>> = {
   AGENT_ERROR: "AGENT_COMMAND_FAILED",
   AGENT_PARTIAL_APPLY: "AGENT_COMMAND_FAILED",
   AGENT_TIMEOUT: "AGENT_UNAVAILABLE",
+  QMP_GATEWAY_REFUSED: "CONNECTION_FAILED",
 };
 
 /** A QMP client error as a {@link ProviderError} (`doing` first in the message); anything else as it is. */

@@ -21,6 +21,7 @@ import {
   plugCpu,
   query,
   requestDeviceDel,
+  gatewayDialer,
   tcpDialer,
   unixDialer,
   unplugGuestError,
@@ -59,8 +60,26 @@ function dialerFor(c: QmpConnection, path = c.socket): QmpDialer {
   return tcpDialer(c.host!, c.port!);
 }
 
-/** The endpoint in messages and ids: the socket path, host:port, or ssh://user@host:port/path. */
+/** What a gateway connection (`qmp.url`) needs besides the spec: the token from stack config, the CA read. */
+export interface GatewayCredentials {
+  token: string;
+  ca?: string | Buffer;
+}
+
+/** The monitor's and the agent's dialers (the agent's undefined when there is none): through a gateway for
+ * `qmp.url`, else {@link dialerFor}. */
+function dialersFor(c: QmpConnection, gateway?: GatewayCredentials): { monitor: QmpDialer; agent: QmpDialer | undefined } {
+  if (c.url) {
+    if (!gateway) throw new ProviderError("INVALID_INPUT", `qmp.url ${c.url} needs the gateway's token (stack config)`);
+    const opts = { token: gateway.token, ...(gateway.ca === undefined ? {} : { ca: gateway.ca }) };
+    return { monitor: gatewayDialer(`${c.url}/qmp`, opts), agent: gatewayDialer(`${c.url}/agent`, { ...opts, agent: true }) };
+  }
+  return { monitor: dialerFor(c), agent: c.agentSocket ? dialerFor(c, c.agentSocket) : undefined };
+}
+
+/** The endpoint in messages and ids: the socket path, host:port, ssh://user@host:port/path, or the gateway URL. */
 export function qmpEndpoint(c: QmpConnection): string {
+  if (c.url) return c.url;
   if (c.ssh) return `ssh://${c.ssh.user ?? "root"}@${c.ssh.host}:${c.ssh.port ?? 22}${c.socket}`;
   return c.socket ?? `${c.host}:${c.port}`;
 }
@@ -77,20 +96,21 @@ export class QmpHypervisor implements Hypervisor {
     private readonly monitor: Monitor,
     private readonly conn: QmpConnection,
     private readonly useAgent: boolean,
+    private readonly agentDialer: QmpDialer | undefined,
   ) {}
 
   /**
    * Connects to QMP within `connectTimeoutMs` (dial + greeting + `qmp_capabilities` together);
    * CONNECTION_FAILED naming the endpoint and the phase when it can't, the QMP error as cause.
    */
-  static async open(conn: QmpConnection, useAgent: boolean, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<QmpHypervisor> {
-    const dialer = dialerFor(conn);
+  static async open(conn: QmpConnection, useAgent: boolean, connectTimeoutMs = CONNECT_TIMEOUT_MS, gateway?: GatewayCredentials): Promise<QmpHypervisor> {
+    const { monitor: dialer, agent: agentDialer } = dialersFor(conn, gateway);
     // The agent is dialed alongside the monitor: qemu-ga polls a chardev nobody is attached to only every
     // 100 ms (qga/main.c sleeps on virtio EOF), so its first answer takes up to that long after we attach;
     // started here, that wait overlaps the QMP handshake and the first read instead of following them.
-    const agent = useAgent && conn.agentSocket ? QmpHypervisor.dialAgent(conn, AGENT_PROBE_MS) : undefined;
+    const agent = useAgent && agentDialer ? QmpHypervisor.dialAgent(agentDialer, AGENT_PROBE_MS) : undefined;
     try {
-      const hv = new QmpHypervisor(await SocketMonitor.connect(dialer, { connectTimeoutMs }), conn, useAgent);
+      const hv = new QmpHypervisor(await SocketMonitor.connect(dialer, { connectTimeoutMs }), conn, useAgent, agentDialer);
       hv.agentPending = agent;
       return hv;
     } catch (err) {
@@ -99,8 +119,8 @@ export class QmpHypervisor implements Hypervisor {
     }
   }
 
-  private static dialAgent(conn: QmpConnection, waitMs: number): Promise<GuestAgent | undefined> {
-    return SocketGuestAgent.connect(dialerFor(conn, conn.agentSocket), { totalTimeoutMs: waitMs }).catch(() => undefined);
+  private static dialAgent(dialer: QmpDialer, waitMs: number): Promise<GuestAgent | undefined> {
+    return SocketGuestAgent.connect(dialer, { totalTimeoutMs: waitMs }).catch(() => undefined);
   }
 
   private get endpoint(): string {
@@ -113,19 +133,19 @@ export class QmpHypervisor implements Hypervisor {
    */
   private async connectAgent(waitMs: number, retry = false): Promise<GuestAgent | undefined> {
     if (this.agent) return this.agent;
-    if (!this.useAgent || !this.conn.agentSocket) return undefined;
+    if (!this.useAgent || !this.agentDialer) return undefined;
     if (this.agentPending) {
       this.agent = await this.agentPending;
       if (this.agent || !retry) return this.agent;
     }
-    this.agentPending = QmpHypervisor.dialAgent(this.conn, waitMs);
+    this.agentPending = QmpHypervisor.dialAgent(this.agentDialer, waitMs);
     this.agent = await this.agentPending;
     return this.agent;
   }
 
   private async readAgent(withGuest: boolean): Promise<QmpAgentRead> {
     if (!this.useAgent) return { status: "off", guest: undefined };
-    if (!this.conn.agentSocket) return { status: "not-configured", guest: undefined };
+    if (!this.agentDialer) return { status: "not-configured", guest: undefined };
     const agent = await this.connectAgent(AGENT_PROBE_MS);
     if (!agent) return { status: "unavailable", guest: undefined };
     if (!withGuest) return { status: "connected", guest: undefined };
@@ -227,7 +247,7 @@ export class QmpHypervisor implements Hypervisor {
   }
 
   guest(): GuestPort | undefined {
-    if (!this.useAgent || !this.conn.agentSocket) return undefined;
+    if (!this.useAgent || !this.agentDialer) return undefined;
     const agent = () => this.connectAgent(AGENT_PROBE_MS).then((a) => {
       if (!a) throw new ProviderError("AGENT_UNAVAILABLE", "qemu-guest-agent does not answer");
       return a;
