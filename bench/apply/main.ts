@@ -5,7 +5,7 @@
  */
 import { cleanupLeftovers, ensureGuestBuilt, uniqueName } from "../../test/guest/guest";
 import { measureGrowth } from "./growth";
-import { closeSshFixture, floorSockets, manualVirsh, providerLibvirt, providerQmp, providerQmpSsh, type Method } from "./methods";
+import { closeSshFixture, floorSockets, manualVirsh, providerGateway, providerLibvirt, providerQmp, providerQmpSsh, type Method } from "./methods";
 import { machineFacts, median } from "../stats";
 import { spread, table } from "./stats";
 
@@ -15,6 +15,7 @@ const METHODS: [string, string, Method][] = [
   ["c", "manual: virsh setvcpus + virsh qemu-agent-command guest-set-vcpus", manualVirsh],
   ["d", "floor: device_add + guest-set-vcpus over open sockets", floorSockets],
   ["e", "provider via QMP over SSH (loopback sshd, key auth; same as b)", providerQmpSsh],
+  ["f", "provider through pulumi-qemu-vcpu gateway (wss on loopback, in-process; same as b)", providerGateway],
 ];
 
 function arg(name: string, fallback: string): string {
@@ -22,10 +23,14 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1] ?? fallback : fallback;
 }
 
+/** `--methods d,f`: only these rows (default all). */
+const ONLY = arg("methods", "").split(",").filter(Boolean);
+const SELECTED = ONLY.length ? METHODS.filter(([k]) => ONLY.includes(k)) : METHODS;
+
 async function compare(rounds: number, n: number, run: string): Promise<Record<string, number[]>> {
-  const results: Record<string, number[]> = Object.fromEntries(METHODS.map(([k]) => [k, []]));
+  const results: Record<string, number[]> = Object.fromEntries(SELECTED.map(([k]) => [k, []]));
   for (let r = 0; r < rounds; r++) {
-    const order = METHODS.map((_, i) => METHODS[(i + r) % METHODS.length]!);
+    const order = SELECTED.map((_, i) => SELECTED[(i + r) % SELECTED.length]!);
     for (const [key, , method] of order) {
       const ms = await method(`${run}-${key}${r}`, n);
       results[key]!.push(ms);
@@ -37,11 +42,12 @@ async function compare(rounds: number, n: number, run: string): Promise<Record<s
 
 function report(results: Record<string, number[]>, n: number): void {
   console.log(`\n1→${n} vCPUs, all online in the guest (fresh guest each time, TCG)`);
-  console.log(table([["", "method", "median (min–max, n)"], ...METHODS.map(([k, label]) => [k, label, spread(results[k]!)])]));
-  const m = (k: string) => median(results[k]!);
+  console.log(table([["", "method", "median (min–max, n)"], ...SELECTED.map(([k, label]) => [k, label, spread(results[k]!)])]));
+  const m = (k: string) => median(results[k] ?? []);
   console.log(`\nratios of medians: a/c = ${(m("a") / m("c")).toFixed(2)} (target ≤ 1.00)   a/d = ${(m("a") / m("d")).toFixed(2)}   b/d = ${(m("b") / m("d")).toFixed(2)} (targets ≤ 1.10)`);
   console.log(`overhead over the floor (medians): a − d = ${(m("a") - m("d")).toFixed(0)} ms   b − d = ${(m("b") - m("d")).toFixed(0)} ms (target ≤ 50 ms)`);
   console.log(`remote: e/d = ${(m("e") / m("d")).toFixed(2)}   e − d = ${(m("e") - m("d")).toFixed(0)} ms   e − b = ${(m("e") - m("b")).toFixed(0)} ms (SSH)`);
+  console.log(`gateway: f/d = ${(m("f") / m("d")).toFixed(2)}   f − d = ${(m("f") - m("d")).toFixed(0)} ms   f − b = ${(m("f") - m("b")).toFixed(0)} ms (wss)`);
 }
 
 async function growth(ns: number[], run: string): Promise<void> {

@@ -10,6 +10,7 @@ import { provider } from "../../provider/dynamic";
 import { SocketGuestAgent, SocketMonitor, plugCpu, query, unixDialer } from "../../provider/qmp";
 import { rawQemu, startTestDomain, virsh, type RawQemu, type TestDomain } from "../../test/guest/guest";
 import { makeSshFixture, SSHD_HOST, type SshFixture } from "../../test/integration/remote/sshd";
+import { startTestGateway } from "../../test/integration/remote/gateway-fixture";
 
 /** One measured method. */
 export type Method = (name: string, n: number) => Promise<number>;
@@ -117,3 +118,19 @@ export const providerQmpSsh: Method = async (name, n) => {
   return onRawGuest(name, (vm) =>
     viaProvider({ qmp: { ssh, socket: vm.qmpSocket, agentSocket: vm.agentSocket }, maxVcpus: GUEST.maxVcpus, guestAgent: "required" }, n));
 };
+
+/** The token row f's gateway is given (the stack config value the provider's `configure` sees). */
+const GATEWAY_TOKEN = "bench-gateway-token";
+
+/** (f) provider update through `pulumi-qemu-vcpu gateway` (started in this process on loopback; wss, token from
+ * `configure`): the same sockets, served by the gateway. */
+export const providerGateway: Method = async (name, n) =>
+  onRawGuest(name, async (vm) => {
+    const gw = await startTestGateway({ vm: { qmp: vm.qmpSocket, agent: vm.agentSocket } }, [{ name: "bench", token: GATEWAY_TOKEN, vms: ["vm"] }]);
+    try {
+      await provider.configure!({ config: { get: (k: string) => (k === "qemu-vcpu:gatewayToken" ? GATEWAY_TOKEN : undefined) } } as never);
+      return await viaProvider({ qmp: { url: gw.url("vm"), ca: gw.ca }, maxVcpus: GUEST.maxVcpus, guestAgent: "required" }, n);
+    } finally {
+      await gw.close();
+    }
+  });
