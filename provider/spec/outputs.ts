@@ -164,7 +164,7 @@ export function inputsFromOutputs(o: VmCpuOutputs): Record<string, unknown> {
     guestAgent: o.guestAgent,
     coldChanges: o.coldChanges,
     timeouts: o.timeouts,
-    numaPlacement: o.numaPlacement === "lowest-id" ? undefined : o.numaPlacement,
+    numaPlacement: o.numaPlacement, // kept as check fills it in (default "lowest-id"), so a refresh records what check would
   };
   return Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined));
 }
