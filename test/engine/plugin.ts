@@ -7,7 +7,12 @@
  * its process group (the engine kills the whole tree).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import * as os from "node:os";
 import * as path from "node:path";
+import { processCpuMs, wallCapMs } from "../support/cpu-time";
+
+/** How often a starting host's CPU time and wall time are checked against its budget. */
+const START_CHECK_MS = 200;
 
 /** How to start the host. */
 export interface HostOptions {
@@ -19,7 +24,11 @@ export interface HostOptions {
   readonly stack: string;
   /** Namespaced stack config (`<project>:<key>` → value), exported as `PULUMI_CONFIG`. */
   readonly config: Readonly<Record<string, string>>;
-  /** How long the host may take to print its port (default 30 s). */
+  /**
+   * How much CPU time the host may use before printing its port (default 30 s; it needs about 1 s): counted in
+   * CPU, not wall time, so a host starved on a busy machine waits longer (up to the wall cap of
+   * `test/support/cpu-time`), while one that spins or hangs still fails.
+   */
   readonly startTimeoutMs?: number;
   /**
    * Which SDK host to run and its arguments (default: `@pulumi/pulumi/cmd/dynamic-provider`
@@ -101,11 +110,17 @@ export class ProviderHost {
       let host: ProviderHost | undefined;
       const early: Diagnostic[] = [];
       const fail = (why: string) => {
-        clearTimeout(timer);
+        clearInterval(timer);
         killGroup(child, "SIGKILL");
         reject(new HostStartError(`${script} ${why}; stderr:\n${early.map((d) => d.text).join("\n")}`));
       };
-      const timer = setTimeout(() => fail(`printed no port within ${opts.startTimeoutMs ?? 30_000} ms`), opts.startTimeoutMs ?? 30_000);
+      const budgetMs = opts.startTimeoutMs ?? 30_000;
+      const timer = setInterval(() => {
+        const cpu = child.pid === undefined ? undefined : processCpuMs(child.pid);
+        const wall = Date.now() - t0;
+        const spent = (cpu ?? 0) > budgetMs || wall > wallCapMs(budgetMs);
+        if (spent) fail(`printed no port after ${wall} ms, ${cpu ?? "?"} ms of its CPU time (budget ${budgetMs} ms of CPU, wall cap ${wallCapMs(budgetMs)} ms), host load ${os.loadavg()[0]!.toFixed(2)}`);
+      }, START_CHECK_MS);
       const record = (stream: Diagnostic["stream"]) => (text: string) => {
         (host ? host.lines : early).push({ stream, text });
       };
@@ -115,7 +130,7 @@ export class ProviderHost {
         if (!first) return record("stdout")(line);
         first = false;
         if (!/^\d+$/.test(line)) return fail(`printed ${JSON.stringify(line)} instead of its port`);
-        clearTimeout(timer);
+        clearInterval(timer);
         host = new ProviderHost(child, Number(line), Date.now() - t0, early);
         resolve(host);
       });

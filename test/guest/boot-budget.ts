@@ -10,26 +10,9 @@
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
+import { processCpuMs, wallCapMs } from "../support/cpu-time";
 import { fatal } from "./exec";
 import { tailOf } from "./files";
-
-/** The wall-clock cap is this many times the budget (and at least {@link MIN_WALL_CAP_MS}). */
-export const WALL_CAP_FACTOR = 4;
-/** Never give up on a starved guest before this much wall time. */
-export const MIN_WALL_CAP_MS = 240_000;
-
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-/** CPU time (user + system) a process has used, in ms; undefined when it is gone. */
-export function processCpuMs(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND; // utime, stime (fields 14, 15)
-  } catch {
-    return undefined;
-  }
-}
 
 /** The boot's budget: {@link BootBudget.check} throws (fatal) when it is spent, {@link BootBudget.wallCapMs} bounds the wait. */
 export interface BootBudget {
@@ -64,7 +47,7 @@ export function bootBudget(what: string, pid: () => number | undefined, timeoutM
     return `${((Date.now() - t0) / 1000).toFixed(1)} s of waiting in which the guest's QEMU got ${cpuText}, host load ${os.loadavg()[0]!.toFixed(2)} on ${os.cpus().length} cores`;
   };
   return {
-    wallCapMs: Math.max(MIN_WALL_CAP_MS, timeoutMs * WALL_CAP_FACTOR),
+    wallCapMs: wallCapMs(timeoutMs),
     describe,
     check() {
       const panic = fs.existsSync(serialLog) ? PANIC_RE.exec(fs.readFileSync(serialLog, "utf8")) : null;

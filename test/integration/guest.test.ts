@@ -24,7 +24,7 @@ import {
   type RawQemu,
   type TestDomain,
 } from "../guest/guest";
-import { MIN_WALL_CAP_MS, processCpuMs } from "../guest/boot-budget";
+import { MIN_WALL_CAP_MS, processCpuMs } from "../support/cpu-time";
 
 const RUN = uniqueName("qvt-smoke");
 const BOOT_TIMEOUT = 60_000;
